@@ -1,0 +1,37 @@
+#ifndef RAGLINE_CKAFKA_SHIM_H
+#define RAGLINE_CKAFKA_SHIM_H
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+/// `rd_kafka_producev` is variadic and Swift cannot call it; this fixed-arity wrapper can.
+/// On success librdkafka takes ownership of `headers` (which may be NULL); on failure the caller keeps it.
+static inline rd_kafka_resp_err_t ragline_produce(rd_kafka_t *rk,
+                                                  const char *topic,
+                                                  const void *key, size_t key_len,
+                                                  const void *value, size_t value_len,
+                                                  rd_kafka_headers_t *headers,
+                                                  void *opaque) {
+    if (headers != NULL) {
+        return rd_kafka_producev(rk,
+                                 RD_KAFKA_V_TOPIC(topic),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_KEY(key, key_len),
+                                 RD_KAFKA_V_VALUE((void *)value, value_len),
+                                 RD_KAFKA_V_HEADERS(headers),
+                                 RD_KAFKA_V_OPAQUE(opaque),
+                                 RD_KAFKA_V_END);
+    }
+    return rd_kafka_producev(rk,
+                             RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_KEY(key, key_len),
+                             RD_KAFKA_V_VALUE((void *)value, value_len),
+                             RD_KAFKA_V_OPAQUE(opaque),
+                             RD_KAFKA_V_END);
+}
+
+/// `RD_KAFKA_PARTITION_UA` is a cast macro Swift does not import.
+static inline int32_t ragline_partition_unassigned(void) { return RD_KAFKA_PARTITION_UA; }
+
+#endif

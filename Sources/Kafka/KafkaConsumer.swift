@@ -1,0 +1,235 @@
+import CKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// A group consumer exposed as an `AsyncSequence`.
+///
+/// At most `maxInFlight` records are handed out and not yet marked processed; the poll thread waits for a
+/// free slot before fetching more, which bounds memory and concurrency. `markProcessed` stores the offset
+/// once every earlier record of the same partition is processed too; librdkafka commits stored offsets
+/// periodically, on partition revocation, and on close.
+public final class KafkaConsumer: Sendable {
+    public typealias Messages = AsyncStream<KafkaConsumerMessage>
+
+    /// The records, in the order they were fetched. Ends when the consumer shuts down.
+    public let messages: Messages
+
+    private let handle: RDKafkaHandle
+    private let shared: ConsumerShared
+    private let pollLoop: BlockingLoopThread
+    private let closed = Mutex(false)
+
+    public init(configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger) throws {
+        precondition(configuration.maxInFlight > 0, "maxInFlight must be positive")
+        let (stream, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
+        let shared = ConsumerShared(maxInFlight: configuration.maxInFlight, continuation: continuation, logger: logger)
+
+        let conf = try RDKafkaConfig.make(configuration.properties)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(shared).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, error, partitions, opaque in
+            guard let rk, let opaque else { return }
+            Unmanaged<ConsumerShared>.fromOpaque(opaque).takeUnretainedValue()
+                .rebalance(rk: rk, error: error, partitions: partitions)
+        }
+        let handle = try RDKafkaHandle(kind: .consumer, conf: conf)
+        rd_kafka_poll_set_consumer(handle.pointer)
+
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics {
+            rd_kafka_topic_partition_list_add(list, topic, ragline_partition_unassigned())
+        }
+        let result = rd_kafka_subscribe(handle.pointer, list)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: .consume, rdError: result, context: "subscribe to \(topics)")
+        }
+
+        self.messages = stream
+        self.handle = handle
+        self.shared = shared
+        self.pollLoop = BlockingLoopThread(name: "kafka-consumer-poll") {
+            shared.pollOnce(handle.pointer)
+        }
+    }
+
+    deinit {
+        pollLoop.stopAndWait()
+    }
+
+    /// Marks `message` processed: its output was acknowledged or it was dead-lettered. Frees a slot and
+    /// stores the partition's offset when everything before it is processed too.
+    public func markProcessed(_ message: KafkaConsumerMessage) {
+        guard let next = shared.finished(message) else { return }
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let element = rd_kafka_topic_partition_list_add(list, message.topic, message.partition)
+        element?.pointee.offset = next
+        let result = rd_kafka_offsets_store(handle.pointer, list)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            // Typically the partition was revoked meanwhile: its new owner re-reads the record.
+            shared.logger.debug(
+                "offset not stored",
+                metadata: ["kafka.partition": "\(message.topicPartition)", "kafka.error": "\(String(cString: rd_kafka_err2str(result)))"]
+            )
+        }
+    }
+
+    /// Stops fetching, commits stored offsets, leaves the group. Records handed out but not marked
+    /// processed by now are read again by whoever owns their partition next.
+    public func shutdown() async {
+        let alreadyClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !alreadyClosed else { return }
+        let handle = self.handle
+        let pollLoop = self.pollLoop
+        let shared = self.shared
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // Both calls block; keep them off the cooperative pool.
+            Thread.detachNewThread {
+                shared.stopping()
+                pollLoop.stopAndWait()
+                _ = rd_kafka_consumer_close(handle.pointer)
+                shared.finishStream()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Partitions currently assigned to this consumer (for tests and diagnostics).
+    public var assignment: Set<KafkaTopicPartition> { shared.assigned }
+}
+
+/// State shared by the poll thread, librdkafka's rebalance callback and `markProcessed`.
+final class ConsumerShared: Sendable {
+    let logger: Logger
+    private let slots: SlotGate
+    private let continuation: AsyncStream<KafkaConsumerMessage>.Continuation
+    private struct State {
+        var tracker = OffsetTracker()
+        var assigned: Set<KafkaTopicPartition> = []
+        var stopping = false
+    }
+    private let state = Mutex(State())
+
+    init(maxInFlight: Int, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger) {
+        self.slots = SlotGate(slots: maxInFlight)
+        self.continuation = continuation
+        self.logger = logger
+    }
+
+    var assigned: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }
+
+    func stopping() {
+        state.withLock { $0.stopping = true }
+    }
+
+    func finishStream() {
+        continuation.finish()
+    }
+
+    /// One iteration of the poll thread: wait for a free slot, then poll for one record.
+    func pollOnce(_ rk: OpaquePointer) {
+        guard slots.acquire(timeout: 0.1) else {
+            // Every slot is busy. Heartbeats run on librdkafka's own threads; rebalances wait until a
+            // slot frees, which max.poll.interval.ms bounds.
+            return
+        }
+        if state.withLock({ $0.stopping }) {
+            slots.release()
+            return
+        }
+        guard let raw = rd_kafka_consumer_poll(rk, 100) else {
+            slots.release()
+            return
+        }
+        defer { rd_kafka_message_destroy(raw) }
+        let message = raw.pointee
+        if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            slots.release()
+            if message.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                logger.warning("Kafka consumer error", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(message.err)))"])
+            }
+            return
+        }
+        let record = Self.copy(raw)
+        state.withLock { $0.tracker.started(record.topicPartition, offset: record.offset) }
+        continuation.yield(record)
+    }
+
+    func finished(_ message: KafkaConsumerMessage) -> Int64? {
+        defer { slots.release() }
+        return state.withLock { $0.tracker.finished(message.topicPartition, offset: message.offset) }
+    }
+
+    /// librdkafka's rebalance callback, on the poll thread (eager protocol).
+    func rebalance(rk: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let changed = Self.partitions(of: partitions)
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            state.withLock { state in
+                state.assigned.formUnion(changed)
+            }
+            logger.info("partitions assigned", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
+            _ = rd_kafka_assign(rk, partitions)
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            // Commit what is stored before the partitions move, so their next owner repeats little.
+            _ = rd_kafka_commit(rk, nil, 0)
+            state.withLock { state in
+                state.assigned.subtract(changed)
+                state.tracker.revoke(changed)
+            }
+            logger.info("partitions revoked", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
+            _ = rd_kafka_assign(rk, nil)
+        default:
+            logger.error("rebalance error", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(error)))"])
+            state.withLock { state in
+                state.assigned.removeAll()
+                state.tracker.revokeAll()
+            }
+            _ = rd_kafka_assign(rk, nil)
+        }
+    }
+
+    private static func partitions(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> [KafkaTopicPartition] {
+        guard let list else { return [] }
+        return (0..<Int(list.pointee.cnt)).map { index in
+            let element = list.pointee.elems[index]
+            return KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+        }
+    }
+
+    private static func copy(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
+        let message = raw.pointee
+        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let key = message.key.map { Data(bytes: $0, count: message.key_len) }
+        let value = message.payload.map { Data(bytes: $0, count: message.len) } ?? Data()
+
+        var headers: [KafkaHeader] = []
+        var headerList: OpaquePointer? = nil
+        if rd_kafka_message_headers(raw, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+            var index = 0
+            var name: UnsafePointer<CChar>? = nil
+            var bytes: UnsafeRawPointer? = nil
+            var size = 0
+            while rd_kafka_header_get_all(headerList, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                if let name {
+                    let value = bytes.map { Data(bytes: $0, count: size) } ?? Data()
+                    headers.append(KafkaHeader(name: String(cString: name), value: value))
+                }
+                index += 1
+            }
+        }
+
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let milliseconds = rd_kafka_message_timestamp(raw, &timestampType)
+        let timestamp = timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+
+        return KafkaConsumerMessage(
+            topic: topic, partition: message.partition, offset: message.offset,
+            key: key, value: value, headers: headers, timestamp: timestamp
+        )
+    }
+}

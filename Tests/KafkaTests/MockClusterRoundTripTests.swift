@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import Kafka
+
+@Suite struct MockClusterRoundTripTests {
+    let logger = Logger(label: "kafka-tests")
+
+    @Test func producedRecordIsAcknowledgedAndConsumedWithHeaders() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("roundtrip", partitions: 2)
+        let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let ack = try await producer.send(KafkaOutgoingRecord(
+            topic: "roundtrip", key: Data("k1".utf8), value: Data("hello".utf8),
+            headers: [KafkaHeader(name: "ce_type", string: "test.event")]
+        ))
+        #expect(ack.topic == "roundtrip")
+        #expect(ack.offset >= 0)
+
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: client, groupID: "g1"),
+            topics: ["roundtrip"], logger: logger
+        )
+        var received: KafkaConsumerMessage?
+        for await message in consumer.messages {
+            received = message
+            consumer.markProcessed(message)
+            break
+        }
+        #expect(received?.keyString == "k1")
+        #expect(received.map { String(decoding: $0.value, as: UTF8.self) } == "hello")
+        #expect(received?.header("ce_type") == "test.event")
+        await consumer.shutdown()
+        await producer.shutdown()
+    }
+
+    @Test func committedOffsetsAreNotReadAgainByTheGroup() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("commits", partitions: 1)
+        let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        for index in 0..<4 {
+            try await producer.send(KafkaOutgoingRecord(topic: "commits", key: nil, value: Data("\(index)".utf8)))
+        }
+        let configuration = KafkaConsumerConfiguration(client: client, groupID: "g-commit")
+
+        // First member processes only the first two records, then leaves.
+        let first = try KafkaConsumer(configuration: configuration, topics: ["commits"], logger: logger)
+        var firstValues: [String] = []
+        for await message in first.messages {
+            firstValues.append(String(decoding: message.value, as: UTF8.self))
+            first.markProcessed(message)
+            if firstValues.count == 2 { break }
+        }
+        await first.shutdown()
+        #expect(firstValues == ["0", "1"])
+
+        let second = try KafkaConsumer(configuration: configuration, topics: ["commits"], logger: logger)
+        var secondValues: [String] = []
+        for await message in second.messages {
+            secondValues.append(String(decoding: message.value, as: UTF8.self))
+            second.markProcessed(message)
+            if secondValues.count == 2 { break }
+        }
+        await second.shutdown()
+        #expect(secondValues == ["2", "3"])
+        await producer.shutdown()
+    }
+
+    @Test func unprocessedRecordIsDeliveredAgain() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("redeliver", partitions: 1)
+        let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        try await producer.send(KafkaOutgoingRecord(topic: "redeliver", key: nil, value: Data("a".utf8)))
+        try await producer.send(KafkaOutgoingRecord(topic: "redeliver", key: nil, value: Data("b".utf8)))
+        let configuration = KafkaConsumerConfiguration(client: client, groupID: "g-redeliver")
+
+        let first = try KafkaConsumer(configuration: configuration, topics: ["redeliver"], logger: logger)
+        var seen = 0
+        for await message in first.messages {
+            seen += 1
+            // "b" finishes but "a" never does: nothing may be committed past "a".
+            if String(decoding: message.value, as: UTF8.self) == "b" { first.markProcessed(message) }
+            if seen == 2 { break }
+        }
+        await first.shutdown()
+
+        let second = try KafkaConsumer(configuration: configuration, topics: ["redeliver"], logger: logger)
+        var again: String?
+        for await message in second.messages {
+            again = String(decoding: message.value, as: UTF8.self)
+            second.markProcessed(message)
+            break
+        }
+        await second.shutdown()
+        #expect(again == "a")
+        await producer.shutdown()
+    }
+
+    @Test func boundedInFlightHoldsBackFurtherRecords() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("bounded", partitions: 1)
+        let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        for index in 0..<5 {
+            try await producer.send(KafkaOutgoingRecord(topic: "bounded", key: nil, value: Data("\(index)".utf8)))
+        }
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "g-bounded")
+        configuration.maxInFlight = 2
+        let consumer = try KafkaConsumer(configuration: configuration, topics: ["bounded"], logger: logger)
+        let received = ReceivedMessages()
+        let reader = Task {
+            for await message in consumer.messages { received.append(message) }
+        }
+        try await waitUntil { received.count == 2 }
+        try await Task.sleep(for: .milliseconds(700))
+        // Without a free slot the third record must not arrive.
+        #expect(received.count == 2)
+        consumer.markProcessed(received.first!)
+        try await waitUntil { received.count == 3 }
+        await consumer.shutdown()
+        await reader.value
+        await producer.shutdown()
+    }
+}
+
+final class ReceivedMessages: Sendable {
+    private let messages = Mutex<[KafkaConsumerMessage]>([])
+    func append(_ message: KafkaConsumerMessage) { messages.withLock { $0.append(message) } }
+    var count: Int { messages.withLock { $0.count } }
+    var first: KafkaConsumerMessage? { messages.withLock { $0.first } }
+}
+
+func waitUntil(timeout: Duration = .seconds(15), _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+struct WaitTimedOut: Error {}

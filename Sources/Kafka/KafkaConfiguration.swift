@@ -60,6 +60,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var maxPollIntervalMilliseconds: Int = 300_000
     /// `auto.commit.interval.ms` for offsets stored after processing.
     public var autoCommitIntervalMilliseconds: Int = 1_000
+    /// Reads only what is produced after each partition is assigned, ignoring committed offsets, and
+    /// commits nothing: for listeners that need live events only (the gateway's answer listener).
+    /// The start position is fixed at assignment, so nothing produced after `assignment` is non-empty is missed.
+    public var startAtEndOnAssign: Bool = false
 
     public init(client: KafkaClientConfiguration, groupID: String) {
         self.client = client
@@ -69,7 +73,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     var properties: [String: String] {
         var properties = client.baseProperties
         properties["group.id"] = groupID
-        properties["enable.auto.commit"] = "true"
+        properties["enable.auto.commit"] = startAtEndOnAssign ? "false" : "true"
         properties["enable.auto.offset.store"] = "false"
         properties["auto.commit.interval.ms"] = String(autoCommitIntervalMilliseconds)
         properties["auto.offset.reset"] = startFromEarliest ? "earliest" : "latest"

@@ -23,7 +23,7 @@ public final class KafkaConsumer: Sendable {
     public init(configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger) throws {
         precondition(configuration.maxInFlight > 0, "maxInFlight must be positive")
         let (stream, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
-        let shared = ConsumerShared(maxInFlight: configuration.maxInFlight, continuation: continuation, logger: logger)
+        let shared = ConsumerShared(maxInFlight: configuration.maxInFlight, startAtEnd: configuration.startAtEndOnAssign, continuation: continuation, logger: logger)
 
         let conf = try RDKafkaConfig.make(configuration.properties)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(shared).toOpaque())
@@ -114,8 +114,11 @@ final class ConsumerShared: Sendable {
     }
     private let state = Mutex(State())
 
-    init(maxInFlight: Int, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger) {
+    private let startAtEnd: Bool
+
+    init(maxInFlight: Int, startAtEnd: Bool, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger) {
         self.slots = SlotGate(slots: maxInFlight)
+        self.startAtEnd = startAtEnd
         self.continuation = continuation
         self.logger = logger
     }
@@ -169,6 +172,19 @@ final class ConsumerShared: Sendable {
         let changed = Self.partitions(of: partitions)
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if startAtEnd, let partitions {
+                // Fix each start offset now (the high watermark), rather than lazily at the first fetch.
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    var low: Int64 = 0
+                    var high: Int64 = 0
+                    let element = partitions.pointee.elems + index
+                    if rd_kafka_query_watermark_offsets(rk, element.pointee.topic, element.pointee.partition, &low, &high, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        element.pointee.offset = high
+                    } else {
+                        element.pointee.offset = -1 // RD_KAFKA_OFFSET_END
+                    }
+                }
+            }
             state.withLock { state in
                 state.assigned.formUnion(changed)
             }

@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import Kafka
+import Logging
+import Messaging
+import Metrics
+import NIOCore
+import RAGCore
+import ServiceLifecycle
+
+/// Delivers answers to their `callback_url`. All gateways share one consumer group, so each answer's
+/// callback is sent by exactly one instance (more than once only after a crash: receivers deduplicate on
+/// `webhook-id`). Failed deliveries are retried with backoff; after the last attempt the answer is
+/// dead-lettered with the reason.
+public struct CallbackDispatcher: Service {
+    let loop: ConsumerLoop
+    let publisher: EventPublisher
+    let signer: CallbackSigner
+    let policy: CallbackTargetPolicy
+    let retry: RetryPolicy
+    let logger: Logger
+    let delivered = Counter(label: "ragline_callbacks_delivered_total")
+    let abandoned = Counter(label: "ragline_callbacks_failed_total")
+
+    public init(consumer: KafkaConsumer, publisher: EventPublisher, signer: CallbackSigner, policy: CallbackTargetPolicy, maxAttempts: Int, logger: Logger) {
+        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
+        self.publisher = publisher
+        self.signer = signer
+        self.policy = policy
+        self.retry = RetryPolicy(maxAttempts: maxAttempts, initialDelay: .milliseconds(250), maxDelay: .seconds(30))
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
+        await loop.run { message in
+            try await handle(message, client: client)
+        }
+        try? await client.shutdown()
+    }
+
+    func handle(_ message: KafkaConsumerMessage, client: HTTPClient) async throws {
+        guard case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady),
+              let target = event.payload.callbackURL, let url = URL(string: target)
+        else { return }
+        let answer = event.payload
+        if let refusal = policy.checkResolved(url) {
+            logger.warning("callback refused", metadata: [LogKeys.questionID: "\(answer.id)", "reason": "\(refusal)"])
+            abandoned.increment()
+            try await publisher.deadLetter(message, reason: refusal, stage: "gateway.callback")
+            return
+        }
+        let body = try JSONEncoder.answers.encode(AnswerBody(answer))
+        do {
+            try await retry.run(shouldRetry: CallbackError.isRetriable) { attempt in
+                try await post(body, id: answer.id, to: target, client: client, attempt: attempt)
+            }
+            delivered.increment()
+        } catch {
+            logger.error("callback abandoned after retries", metadata: [LogKeys.questionID: "\(answer.id)", LogKeys.error: "\(error)"])
+            abandoned.increment()
+            try await publisher.deadLetter(message, reason: "callback failed: \(error)", stage: "gateway.callback", attempts: retry.maxAttempts)
+        }
+    }
+
+    func post(_ body: Data, id: String, to target: String, client: HTTPClient, attempt: Int) async throws {
+        let timestamp = Int(Date().timeIntervalSince1970)
+        var request = HTTPClientRequest(url: target)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "ragline-callbacks/1")
+        request.headers.add(name: CallbackSigner.Header.id, value: id)
+        request.headers.add(name: CallbackSigner.Header.timestamp, value: String(timestamp))
+        request.headers.add(name: CallbackSigner.Header.signature, value: signer.signature(id: id, timestamp: timestamp, body: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .seconds(15))
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        guard (200..<300).contains(response.status.code) else {
+            throw CallbackError(status: Int(response.status.code), attempt: attempt)
+        }
+    }
+}
+
+struct CallbackError: Error, CustomStringConvertible {
+    let status: Int
+    let attempt: Int
+    var description: String { "receiver answered HTTP \(status) (attempt \(attempt))" }
+
+    /// Network errors, 408, 429 and 5xx are worth retrying; other 4xx answers will not change.
+    @Sendable static func isRetriable(_ error: any Error) -> Bool {
+        guard let error = error as? CallbackError else { return true }
+        return error.status == 408 || error.status == 429 || error.status >= 500
+    }
+}
+
+extension JSONEncoder {
+    /// How answers are written to clients: RFC 3339 dates with milliseconds, sorted keys.
+    static var answers: JSONEncoder { EventCoding.encoder() }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Hummingbird
+import Logging
+import Messaging
+import Metrics
+import NIOCore
+import Prometheus
+import RAGCore
+import ServiceLifecycle
+
+public typealias GatewayConfiguration = RaglineConfiguration.Gateway
+
+/// The HTTP API (DESIGN 6): publishes questions to `rag.questions` and answers from the `AnswerStore`.
+public struct GatewayService: Service {
+    let configuration: GatewayConfiguration
+    let publisher: EventPublisher
+    let store: AnswerStore
+    let listener: AnswerListener
+    let readiness: Readiness
+    /// Readiness of the other roles in this process, reported by `/readyz` too.
+    let otherReadiness: [Readiness]
+    let registry: PrometheusCollectorRegistry
+    let callbackPolicy: CallbackTargetPolicy
+    let logger: Logger
+    let onServerRunning: @Sendable (Int) async -> Void
+
+    public init(
+        configuration: GatewayConfiguration, publisher: EventPublisher, store: AnswerStore, listener: AnswerListener,
+        readiness: Readiness, otherReadiness: [Readiness] = [], registry: PrometheusCollectorRegistry, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        var logger = logger
+        logger[metadataKey: LogKeys.role] = "gateway"
+        self.configuration = configuration
+        self.publisher = publisher
+        self.store = store
+        self.listener = listener
+        self.readiness = readiness
+        self.otherReadiness = otherReadiness
+        self.registry = registry
+        self.callbackPolicy = CallbackTargetPolicy(allowedHosts: configuration.callbackAllowedHosts)
+        self.logger = logger
+        self.onServerRunning = onServerRunning
+    }
+
+    public func run() async throws {
+        let readiness = self.readiness
+        let listener = self.listener
+        // Ready once the answer listener has partitions: answers published from then on reach us.
+        let readyWatcher = Task {
+            while !listener.isListening && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            readiness.markReady()
+        }
+        defer { readyWatcher.cancel() }
+        let onServerRunning = self.onServerRunning
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ragline"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            readiness.markStopping()
+        }
+    }
+
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsMiddleware())
+        HealthRoutes.add(to: router, readiness: [readiness] + otherReadiness, registry: registry)
+        let api = router.group("v1")
+        if !configuration.apiKeys.isEmpty {
+            api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
+        }
+        api.post("chat") { request, context in try await chat(request, context: context) }
+        api.post("questions") { request, context in try await ask(request, context: context) }
+        api.get("questions/:id") { _, context in try await poll(context) }
+        return router
+    }
+
+    func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let parsed = try await parse(request, allowCallback: false)
+        let question = makeQuestion(parsed, timeout: configuration.chatTimeout)
+        // Wait first, then publish, so the answer cannot arrive before anyone listens for it.
+        async let answer = store.wait(for: question.id, timeout: configuration.chatTimeout)
+        do {
+            try await publish(question)
+        } catch {
+            _ = await answer
+            throw error
+        }
+        guard let ready = await answer else {
+            throw APIError(.gatewayTimeout, code: "deadline_exceeded", message: "no answer within \(configuration.chatTimeout); poll GET /v1/questions/\(question.id)", extra: ["id": question.id])
+        }
+        return try json(AnswerBody(ready), status: .ok)
+    }
+
+    func ask(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let parsed = try await parse(request, allowCallback: true)
+        let question = makeQuestion(parsed, timeout: configuration.asyncTimeout)
+        await store.recordPending(question.id, askedAt: question.askedAt)
+        try await publish(question)
+        let statusURL = "/v1/questions/\(question.id)"
+        var response = try json(["id": question.id, "status": AnswerStatus.pending.rawValue, "status_url": statusURL], status: .accepted)
+        response.headers[.location] = statusURL
+        return response
+    }
+
+    func poll(_ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard id.count <= 64, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw APIError.invalid("question id \(id.prefix(64)) is not a valid id")
+        }
+        switch await store.lookup(id) {
+        case .answered(let answer): return try json(AnswerBody(answer), status: .ok)
+        case .pending: return try json(AnswerBody.pending(id: id), status: .ok)
+        case .unknown: throw APIError(.notFound, code: "not_found", message: "no question with id \(id) is known to this service (answers are kept for a limited time)")
+        }
+    }
+
+    private func parse(_ request: Request, allowCallback: Bool) async throws -> QuestionRequest {
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
+        }
+        let limits = QuestionRequest.Limits(maxQuestionLength: configuration.maxQuestionLength, defaultTopK: configuration.defaultTopK, maxTopK: configuration.maxTopK)
+        return try QuestionRequest.parse(Data(buffer.readableBytesView), limits: limits, allowCallback: allowCallback, callbackPolicy: callbackPolicy)
+    }
+
+    private func makeQuestion(_ parsed: QuestionRequest, timeout: Duration) -> QuestionAsked {
+        let now = Date()
+        return QuestionAsked(
+            id: UUID().uuidString.lowercased(), question: parsed.question, namespace: parsed.namespace, topK: parsed.topK,
+            askedAt: now, deadline: now.addingTimeInterval(timeout.milliseconds / 1000), callbackURL: parsed.callbackURL?.absoluteString
+        )
+    }
+
+    private func publish(_ question: QuestionAsked) async throws {
+        guard readiness.current == .ready else {
+            throw APIError(.serviceUnavailable, code: "not_ready", message: "the gateway is \(readiness.current.rawValue); try again shortly")
+        }
+        do {
+            try await publisher.publish(question, type: EventTypes.questionAsked, topic: Topics.questions, key: question.id, trace: .random())
+        } catch {
+            logger.error("could not publish question", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
+            throw APIError(.serviceUnavailable, code: "queue_unavailable", message: "the question could not be queued; try again")
+        }
+    }
+
+    private func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+        let data = try JSONEncoder.answers.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// `Authorization: Bearer <key>` on `/v1/*` when API keys are configured.
+struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let keys: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              keys.contains(String(header.dropFirst("Bearer ".count)))
+        else {
+            throw APIError(.unauthorized, code: "unauthorized", message: "send a valid API key as Authorization: Bearer <key>")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import RAGCore
+
+/// A validated `POST /v1/chat` or `POST /v1/questions` body.
+struct QuestionRequest: Sendable {
+    var question: String
+    var namespace: String?
+    var topK: Int
+    var callbackURL: URL?
+
+    struct Limits: Sendable {
+        var maxQuestionLength: Int
+        var defaultTopK: Int
+        var maxTopK: Int
+    }
+
+    /// Parses the body; every problem becomes a 400 naming the field and what is wrong with it.
+    static func parse(_ body: Data, limits: Limits, allowCallback: Bool, callbackPolicy: CallbackTargetPolicy) throws(APIError) -> QuestionRequest {
+        guard !body.isEmpty else { throw .invalid("request body is empty; send a JSON object such as {\"question\": \"...\"}") }
+        let root: JSONValue
+        do {
+            root = try JSONDecoder().decode(JSONValue.self, from: body)
+        } catch {
+            throw .invalid("request body is not valid JSON")
+        }
+        guard case .object(let fields) = root else { throw .invalid("request body must be a JSON object, not \(root.typeName)") }
+
+        guard let questionValue = fields["question"] else { throw .invalid("field \"question\" is required") }
+        guard case .string(let rawQuestion) = questionValue else { throw .invalid("field \"question\" must be a string, not \(questionValue.typeName)") }
+        let question = rawQuestion.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty else { throw .invalid("field \"question\" is empty") }
+        guard question.count <= limits.maxQuestionLength else {
+            throw APIError(.contentTooLarge, code: "question_too_long", message: "field \"question\" has \(question.count) characters; the limit is \(limits.maxQuestionLength)")
+        }
+
+        var namespace: String?
+        switch fields["namespace"] {
+        case nil, .null?: break
+        case .string(let text)? where KnowledgeLineParser.isValidNamespace(text): namespace = text
+        case .string?: throw .invalid("field \"namespace\" must be 1-64 letters, digits, '-', '_' or '.'")
+        case let other?: throw .invalid("field \"namespace\" must be a string, not \(other.typeName)")
+        }
+
+        var topK = limits.defaultTopK
+        switch fields["top_k"] {
+        case nil, .null?: break
+        case .number(let number)? where number == number.rounded() && (1...Double(limits.maxTopK)).contains(number): topK = Int(number)
+        case .number?: throw .invalid("field \"top_k\" must be an integer from 1 to \(limits.maxTopK)")
+        case let other?: throw .invalid("field \"top_k\" must be a number, not \(other.typeName)")
+        }
+
+        var callbackURL: URL?
+        switch fields["callback_url"] {
+        case nil, .null?: break
+        case .string(let text)? where allowCallback:
+            callbackURL = try callbackPolicy.validate(text)
+        case .string?: throw .invalid("field \"callback_url\" is only accepted by POST /v1/questions")
+        case let other?: throw .invalid("field \"callback_url\" must be a string, not \(other.typeName)")
+        }
+        return QuestionRequest(question: question, namespace: namespace, topK: topK, callbackURL: callbackURL)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import RAGCore
+
+/// Applies one object change to the index: streams the JSONL file, validates each line, embeds the good
+/// ones in batches, upserts them, then deletes what the previous version had and this one lacks
+/// (DESIGN 3: a file is the unit of truth). Knows nothing of Kafka.
+public struct KnowledgeIngestor: Sendable {
+    public let store: any ObjectStore
+    public let embedder: any Embedder
+    public let index: any VectorIndex
+    public let batchSize: Int
+    public let parser: KnowledgeLineParser
+
+    public init(store: any ObjectStore, embedder: any Embedder, index: any VectorIndex, batchSize: Int, parser: KnowledgeLineParser = .init()) {
+        self.store = store
+        self.embedder = embedder
+        self.index = index
+        self.batchSize = max(1, batchSize)
+        self.parser = parser
+    }
+
+    /// Ingests the object. `rejected` is called for each bad line before ingestion continues.
+    public func ingest(_ source: KnowledgeSource, rejected: @Sendable (_ line: Substring, _ error: KnowledgeLineError) async throws -> Void) async throws -> IngestReport {
+        var report = IngestReport(key: source.key)
+        var kept: [String: Set<String>] = [:]
+        var batch: [KnowledgeRecord] = []
+        var lineNumber = 0
+        for try await line in store.lines(of: source) {
+            lineNumber += 1
+            switch parser.parse(line, number: lineNumber) {
+            case nil: continue
+            case .failure(let error)?:
+                report.rejected.append(.init(line: error.line, reason: error.reason))
+                try await rejected(line, error)
+            case .success(let record)?:
+                batch.append(record)
+                if batch.count >= batchSize {
+                    try await write(batch, source: source, kept: &kept)
+                    report.accepted += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !batch.isEmpty {
+            try await write(batch, source: source, kept: &kept)
+            report.accepted += batch.count
+        }
+        report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: kept)
+        return report
+    }
+
+    /// Removes every entry that came from the object.
+    public func remove(_ source: KnowledgeSource) async throws -> IngestReport {
+        var report = IngestReport(key: source.key)
+        report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: [:])
+        return report
+    }
+
+    private func write(_ records: [KnowledgeRecord], source: KnowledgeSource, kept: inout [String: Set<String>]) async throws {
+        let vectors = try await embedder.embed(records.map(\.embeddingText), kind: .passage)
+        guard vectors.count == records.count else {
+            throw ProviderError(provider: embedder.modelID, message: "returned \(vectors.count) vectors for \(records.count) texts", isRetriable: false)
+        }
+        let entries = zip(records, vectors).map { record, vector in
+            IndexEntry(
+                id: record.id, namespace: record.namespace ?? source.namespace, vector: vector,
+                question: record.question, answer: record.answer, context: record.context, source: source.key
+            )
+        }
+        try await index.upsert(entries)
+        for entry in entries { kept[entry.namespace, default: []].insert(entry.id) }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+
+/// The consume-process-store loop every consuming role runs (DESIGN 5).
+///
+/// Records are processed concurrently up to the consumer's `maxInFlight`. A record is marked processed
+/// (its offset may then be committed) only when `process` returns normally, i.e. its output was
+/// acknowledged or it was dead-lettered. When `process` throws, the loop retries it with backoff until
+/// it succeeds or shutdown begins; then the record stays uncommitted and is read again after a restart.
+public struct ConsumerLoop: Sendable {
+    public let consumer: KafkaConsumer
+    public let logger: Logger
+    public let retry: RetryPolicy
+
+    public init(consumer: KafkaConsumer, logger: Logger, retry: RetryPolicy = RetryPolicy(maxAttempts: .max, initialDelay: .milliseconds(200), maxDelay: .seconds(5))) {
+        self.consumer = consumer
+        self.logger = logger
+        self.retry = retry
+    }
+
+    public func run(onStart: @Sendable () -> Void = {}, process: @escaping @Sendable (KafkaConsumerMessage) async throws -> Void) async {
+        onStart()
+        let consumer = self.consumer
+        let logger = self.logger
+        let retry = self.retry
+        await withDiscardingTaskGroup { group in
+            for await message in consumer.messages.cancelOnGracefulShutdown() {
+                group.addTask {
+                    var attempt = 1
+                    while true {
+                        do {
+                            try await process(message)
+                            consumer.markProcessed(message)
+                            return
+                        } catch {
+                            if Task.isShuttingDownGracefully || Task.isCancelled {
+                                logger.warning("record left unprocessed at shutdown; it will be read again", metadata: Self.metadata(message, error))
+                                return
+                            }
+                            logger.warning("processing failed; retrying", metadata: Self.metadata(message, error))
+                            try? await Task.sleep(for: retry.delay(beforeRetry: attempt))
+                            attempt += 1
+                        }
+                    }
+                }
+            }
+        }
+        await consumer.shutdown()
+    }
+
+    private static func metadata(_ message: KafkaConsumerMessage, _ error: any Error) -> Logger.Metadata {
+        ["kafka.topic": "\(message.topic)", "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "error": "\(error)"]
+    }
+}
+
+extension KafkaConsumerMessage {
+    /// Header lookup in the shape `EventEnvelope.parse` takes.
+    public var headerLookup: (String) -> String? {
+        { name in self.header(name) }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Kafka
+import Logging
+import RAGCore
+
+/// Publishes pipeline events as CloudEvents binary-mode Kafka records, and dead-letters records that
+/// cannot be processed (DESIGN 4). Every call returns once the broker has acknowledged the record.
+public struct EventPublisher: Sendable {
+    public let producer: KafkaProducer
+    /// `ce_source` of everything this publisher writes, e.g. `/ragline/retriever`.
+    public let source: String
+
+    public init(producer: KafkaProducer, source: String) {
+        self.producer = producer
+        self.source = source
+    }
+
+    @discardableResult
+    public func publish(
+        _ event: some Encodable & Sendable, type: String, topic: String, key: String, subject: String? = nil, trace: TraceParent
+    ) async throws -> KafkaAcknowledgement {
+        let envelope = EventEnvelope(type: type, source: source, subject: subject, traceParent: trace.child())
+        let value = try EventCoding.encode(event)
+        return try await publishRaw(value: value, topic: topic, key: Data(key.utf8), headers: envelope.headers.map { KafkaHeader(name: $0.name, string: $0.value) })
+    }
+
+    @discardableResult
+    public func publishRaw(value: Data, topic: String, key: Data?, headers: [KafkaHeader]) async throws -> KafkaAcknowledgement {
+        try await producer.send(KafkaOutgoingRecord(topic: topic, key: key, value: value, headers: headers))
+    }
+
+    /// Header names on dead-lettered records.
+    public enum DeadLetterHeader {
+        public static let reason = "ragline_dlq_reason"
+        public static let stage = "ragline_dlq_stage"
+        public static let attempts = "ragline_dlq_attempts"
+        public static let sourceTopic = "ragline_dlq_source_topic"
+        public static let sourcePartition = "ragline_dlq_source_partition"
+        public static let sourceOffset = "ragline_dlq_source_offset"
+        public static let file = "ragline_dlq_file"
+        public static let line = "ragline_dlq_line"
+    }
+
+    /// Copies `message` unchanged to `<topic>.dlq` with the reason in headers.
+    @discardableResult
+    public func deadLetter(_ message: KafkaConsumerMessage, reason: String, stage: String, attempts: Int = 1) async throws -> KafkaAcknowledgement {
+        var headers = message.headers
+        headers.append(contentsOf: [
+            KafkaHeader(name: DeadLetterHeader.reason, string: reason),
+            KafkaHeader(name: DeadLetterHeader.stage, string: stage),
+            KafkaHeader(name: DeadLetterHeader.attempts, string: String(attempts)),
+            KafkaHeader(name: DeadLetterHeader.sourceTopic, string: message.topic),
+            KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
+            KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
+        ])
+        return try await publishRaw(value: message.value, topic: Topics.deadLetter(of: message.topic), key: message.key, headers: headers)
+    }
+
+    /// Dead-letters one bad line of a knowledge file: the line itself, keyed by the object key, with the
+    /// file, line number and reason in headers.
+    @discardableResult
+    public func deadLetterLine(_ line: Substring, file: String, lineNumber: Int, reason: String, sourceTopic: String) async throws -> KafkaAcknowledgement {
+        let headers = [
+            KafkaHeader(name: DeadLetterHeader.reason, string: reason),
+            KafkaHeader(name: DeadLetterHeader.stage, string: "ingest.parse"),
+            KafkaHeader(name: DeadLetterHeader.attempts, string: "1"),
+            KafkaHeader(name: DeadLetterHeader.sourceTopic, string: sourceTopic),
+            KafkaHeader(name: DeadLetterHeader.file, string: file),
+            KafkaHeader(name: DeadLetterHeader.line, string: String(lineNumber)),
+            KafkaHeader(name: EventEnvelope.HeaderName.contentType, string: "application/x-ndjson"),
+        ]
+        return try await publishRaw(value: Data(line.utf8), topic: Topics.deadLetter(of: sourceTopic), key: Data(file.utf8), headers: headers)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Exponential backoff with full jitter, bounded by attempts and by a deadline (DESIGN 5).
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: Int
+    public var initialDelay: Duration
+    public var maxDelay: Duration
+
+    public init(maxAttempts: Int = 5, initialDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(5)) {
+        self.maxAttempts = maxAttempts
+        self.initialDelay = initialDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Delay before retry number `attempt` (1-based): random in [0, min(max, initial * 2^(attempt-1))].
+    public func delay(beforeRetry attempt: Int) -> Duration {
+        let exponent = min(attempt - 1, 30)
+        let ceiling = min(maxDelay, initialDelay * (1 << exponent))
+        let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+        return .nanoseconds(Int64.random(in: 0...max(nanoseconds, 0)))
+    }
+
+    /// Runs `operation` until it succeeds, `shouldRetry` says no, attempts run out, or the next wait would
+    /// pass `deadline`. Rethrows the last error.
+    public func run<T: Sendable>(
+        deadline: Date? = nil,
+        shouldRetry: @Sendable (any Error) -> Bool,
+        _ operation: @Sendable (_ attempt: Int) async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await operation(attempt)
+            } catch {
+                guard attempt < maxAttempts, shouldRetry(error), !Task.isCancelled else { throw error }
+                let wait = delay(beforeRetry: attempt)
+                if let deadline, Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) > deadline {
+                    throw error
+                }
+                try await Task.sleep(for: wait)
+                attempt += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+
+/// Version of the event schemas below. Consumers ignore fields they do not know.
+public let eventSchemaVersion = 1
+
+/// `rag.questions`: a customer asked something (Gateway -> Retriever).
+public struct QuestionAsked: Sendable, Hashable, Codable {
+    public var schemaVersion: Int = eventSchemaVersion
+    public var id: String
+    public var question: String
+    /// Search only this namespace; nil searches all of them.
+    public var namespace: String?
+    public var topK: Int
+    public var askedAt: Date
+    /// After this instant no stage does work for the question; it publishes `expired` instead.
+    public var deadline: Date
+    /// Where to POST the answer, for asynchronous questions.
+    public var callbackURL: String?
+
+    public init(id: String, question: String, namespace: String?, topK: Int, askedAt: Date, deadline: Date, callbackURL: String?) {
+        self.id = id
+        self.question = question
+        self.namespace = namespace
+        self.topK = topK
+        self.askedAt = askedAt
+        self.deadline = deadline
+        self.callbackURL = callbackURL
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", id, question, namespace, topK = "top_k", askedAt = "asked_at", deadline
+        case callbackURL = "callback_url"
+    }
+}
+
+/// One knowledge entry found for a question, with what the Responder needs to answer from it.
+public struct RetrievedMatch: Sendable, Hashable, Codable {
+    public var id: String
+    public var namespace: String
+    public var score: Double
+    public var question: String
+    public var answer: String
+    public var context: String
+    public var source: String?
+
+    public init(id: String, namespace: String, score: Double, question: String, answer: String, context: String, source: String?) {
+        self.id = id
+        self.namespace = namespace
+        self.score = score
+        self.question = question
+        self.answer = answer
+        self.context = context
+        self.source = source
+    }
+}
+
+/// Milliseconds spent in each stage; each stage fills in its own.
+public struct StageTimings: Sendable, Hashable, Codable {
+    public var embeddingMilliseconds: Double?
+    public var searchMilliseconds: Double?
+    public var generationMilliseconds: Double?
+    /// From `asked_at` to the answer's publication.
+    public var pipelineMilliseconds: Double?
+
+    public init(embeddingMilliseconds: Double? = nil, searchMilliseconds: Double? = nil, generationMilliseconds: Double? = nil, pipelineMilliseconds: Double? = nil) {
+        self.embeddingMilliseconds = embeddingMilliseconds
+        self.searchMilliseconds = searchMilliseconds
+        self.generationMilliseconds = generationMilliseconds
+        self.pipelineMilliseconds = pipelineMilliseconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case embeddingMilliseconds = "embedding_ms", searchMilliseconds = "search_ms"
+        case generationMilliseconds = "generation_ms", pipelineMilliseconds = "pipeline_ms"
+    }
+}
+
+/// `rag.retrievals`: the question and its closest entries (Retriever -> Responder).
+public struct ContextRetrieved: Sendable, Hashable, Codable {
+    public var schemaVersion: Int = eventSchemaVersion
+    public var question: QuestionAsked
+    public var matches: [RetrievedMatch]
+    public var embeddingModel: String
+    public var timings: StageTimings
+
+    public init(question: QuestionAsked, matches: [RetrievedMatch], embeddingModel: String, timings: StageTimings) {
+        self.question = question
+        self.matches = matches
+        self.embeddingModel = embeddingModel
+        self.timings = timings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", question, matches, embeddingModel = "embedding_model", timings
+    }
+}
+
+public struct AnswerStatus: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let answered = AnswerStatus(rawValue: "answered")
+    /// No entry was close enough; the answer is the polite fallback text.
+    public static let noMatch = AnswerStatus(rawValue: "no_match")
+    public static let failed = AnswerStatus(rawValue: "failed")
+    /// The deadline passed before the work was done.
+    public static let expired = AnswerStatus(rawValue: "expired")
+    /// Not an event status: what polling reports before the answer arrives.
+    public static let pending = AnswerStatus(rawValue: "pending")
+
+    public var description: String { rawValue }
+}
+
+/// An entry the answer is grounded in.
+public struct AnswerReference: Sendable, Hashable, Codable {
+    public var id: String
+    public var question: String
+    public var namespace: String?
+    public var score: Double?
+
+    public init(id: String, question: String, namespace: String? = nil, score: Double? = nil) {
+        self.id = id
+        self.question = question
+        self.namespace = namespace
+        self.score = score
+    }
+}
+
+public struct TokenUsage: Sendable, Hashable, Codable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+
+    public init(promptTokens: Int, completionTokens: Int) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+    }
+}
+
+/// `rag.answers`: the outcome for a question (Responder, or any stage that gives up -> Gateway).
+public struct AnswerReady: Sendable, Hashable, Codable {
+    public var schemaVersion: Int = eventSchemaVersion
+    public var id: String
+    public var status: AnswerStatus
+    public var answer: String
+    public var references: [AnswerReference]
+    public var model: String?
+    public var askedAt: Date
+    public var answeredAt: Date
+    public var callbackURL: String?
+    public var timings: StageTimings
+    public var usage: TokenUsage?
+    /// Why the question failed or expired.
+    public var error: String?
+
+    public init(
+        id: String, status: AnswerStatus, answer: String, references: [AnswerReference], model: String?,
+        askedAt: Date, answeredAt: Date, callbackURL: String?, timings: StageTimings, usage: TokenUsage? = nil, error: String? = nil
+    ) {
+        self.id = id
+        self.status = status
+        self.answer = answer
+        self.references = references
+        self.model = model
+        self.askedAt = askedAt
+        self.answeredAt = answeredAt
+        self.callbackURL = callbackURL
+        self.timings = timings
+        self.usage = usage
+        self.error = error
+    }
+
+    /// The answer a stage publishes when it gives up on `question` without a model's answer.
+    public static func unanswered(_ question: QuestionAsked, status: AnswerStatus, reason: String, timings: StageTimings = StageTimings(), now: Date = Date()) -> AnswerReady {
+        var timings = timings
+        timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
+        return AnswerReady(
+            id: question.id, status: status,
+            answer: status == .expired
+                ? "Sorry, we could not answer in time. Please try again."
+                : "Sorry, something went wrong while answering. Please try again later.",
+            references: [], model: nil, askedAt: question.askedAt, answeredAt: now,
+            callbackURL: question.callbackURL, timings: timings, error: reason
+        )
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", id, status, answer, references, model
+        case askedAt = "asked_at", answeredAt = "answered_at", callbackURL = "callback_url", timings, usage, error
+    }
+}
+
+/// JSON coding shared by every event: RFC 3339 dates with milliseconds.
+public enum EventCoding {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(formatDate(date))
+        }
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = parseDate(text) { return date }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 date: \(text)")
+        }
+        return decoder
+    }
+
+    public static func formatDate(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func parseDate(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    public static func encode(_ value: some Encodable) throws -> Data {
+        try encoder().encode(value)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        try decoder().decode(type, from: data)
+    }
+}

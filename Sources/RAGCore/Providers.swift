@@ -1,0 +1,115 @@
+import Foundation
+
+/// What a text is embedded as: some models embed questions and passages differently (E5's prefixes).
+public enum EmbeddingKind: Sendable, Hashable {
+    case query
+    case passage
+}
+
+/// Turns texts into vectors (DESIGN 7: MiniLM in-process, Pinecone Inference, OpenAI-compatible).
+public protocol Embedder: Sendable {
+    var modelID: String { get }
+    var dimensions: Int { get }
+    /// One vector per text, in order. Vectors are L2-normalised.
+    func embed(_ texts: [String], kind: EmbeddingKind) async throws -> [[Float]]
+}
+
+/// What the index stores with each vector, so that a query alone can answer.
+public struct IndexEntry: Sendable, Hashable {
+    public var id: String
+    public var namespace: String
+    public var vector: [Float]
+    public var question: String
+    public var answer: String
+    public var context: String
+    /// Object key of the file the entry came from.
+    public var source: String
+
+    public init(id: String, namespace: String, vector: [Float], question: String, answer: String, context: String, source: String) {
+        self.id = id
+        self.namespace = namespace
+        self.vector = vector
+        self.question = question
+        self.answer = answer
+        self.context = context
+        self.source = source
+    }
+}
+
+/// Stores knowledge vectors and finds the closest ones.
+public protocol VectorIndex: Sendable {
+    /// Inserts or replaces entries by (namespace, id).
+    func upsert(_ entries: [IndexEntry]) async throws
+    /// The `topK` entries closest to `vector`, best first; in `namespace` or, when nil, across all
+    /// namespaces merged by score.
+    func query(vector: [Float], topK: Int, namespace: String?) async throws -> [RetrievedMatch]
+    /// Deletes the entries that came from `source`, except those listed in `keeping` (namespace -> ids).
+    /// Returns how many were deleted. This enforces "a file is the unit of truth".
+    @discardableResult
+    func deleteEntries(fromSource source: String, keeping: [String: Set<String>]) async throws -> Int
+    func namespaces() async throws -> [String]
+}
+
+/// A request to a chat model: the question and the retrieved entries, plus the prompt built from them.
+public struct ChatRequest: Sendable, Hashable {
+    public var question: String
+    public var matches: [RetrievedMatch]
+    public var messages: [ChatMessage]
+
+    public init(question: String, matches: [RetrievedMatch], messages: [ChatMessage]) {
+        self.question = question
+        self.matches = matches
+        self.messages = messages
+    }
+}
+
+public struct ChatMessage: Sendable, Hashable, Codable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+public struct ChatResponse: Sendable, Hashable {
+    public var status: AnswerStatus
+    public var text: String
+    public var references: [AnswerReference]
+    public var usage: TokenUsage?
+
+    public init(status: AnswerStatus, text: String, references: [AnswerReference], usage: TokenUsage? = nil) {
+        self.status = status
+        self.text = text
+        self.references = references
+        self.usage = usage
+    }
+}
+
+/// Writes the answer (DESIGN 7: extractive locally, any OpenAI-compatible LLM in production).
+public protocol ChatModel: Sendable {
+    var modelID: String { get }
+    func respond(to request: ChatRequest) async throws -> ChatResponse
+}
+
+/// Reads knowledge objects (a local folder, S3).
+public protocol ObjectStore: Sendable {
+    /// The object's lines, without line terminators, streamed so that large files are never held whole.
+    func lines(of source: KnowledgeSource) -> AsyncThrowingStream<Substring, any Error>
+}
+
+/// An error from a provider, with whether retrying may help (429/5xx/timeouts) or not (401, bad request).
+public struct ProviderError: Error, Sendable, CustomStringConvertible {
+    public let provider: String
+    public let message: String
+    public let isRetriable: Bool
+
+    public init(provider: String, message: String, isRetriable: Bool) {
+        self.provider = provider
+        self.message = message
+        self.isRetriable = isRetriable
+    }
+
+    public var description: String { "\(provider): \(message)" }
+}

@@ -1,0 +1,163 @@
+import Configuration
+import Foundation
+
+/// All of Ragline's configuration, read once at start from a `ConfigReader` (environment variables, and
+/// the same keys from a config file). Each property names its setting; `Settings` documents them.
+public struct RaglineConfiguration: Sendable {
+    public struct Kafka: Sendable {
+        /// `KAFKA_BROKERS`; nil means "embedded" for `dev`, or the file `ragline broker` wrote.
+        public var brokers: String?
+        public var partitions = 4
+        public var replicationFactor = 1
+        public var fetchWaitMaxMilliseconds = 5
+        public var properties: [String: String] = [:]
+    }
+
+    public struct Gateway: Sendable {
+        public var host = "0.0.0.0"
+        public var port = 8080
+        public var instanceID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        public var chatTimeout: Duration = .seconds(30)
+        public var asyncTimeout: Duration = .seconds(300)
+        public var maxQuestionLength = 2_000
+        public var maxBodyBytes = 65_536
+        public var defaultTopK = 3
+        public var maxTopK = 20
+        public var apiKeys: Set<String> = []
+        public var answerCacheSize = 10_000
+        /// Nil: a random secret is made at start (fine for one instance; set it for several).
+        public var callbackSecret: String?
+        public var callbackAllowedHosts: Set<String> = []
+        public var callbackMaxAttempts = 6
+    }
+
+    public struct Retriever: Sendable {
+        public var embedder = "lexical"
+        public var concurrency = 8
+        public var adminPort = 9101
+    }
+
+    public struct Responder: Sendable {
+        public var chatModel = "extractive"
+        public var concurrency = 8
+        public var noMatchThreshold = 0.35
+        public var noMatchAnswer = Settings.noMatchAnswer.defaultDescription
+        public var adminPort = 9102
+    }
+
+    public struct Ingest: Sendable {
+        public var embedBatchSize = 32
+        public var bucket = "local"
+        public var watchInterval: Duration = .milliseconds(1000)
+        public var seedDirectory = "examples/knowledge"
+        public var adminPort = 9103
+    }
+
+    public var dataDirectory = "./data"
+    public var logLevel = "info"
+    public var kafka = Kafka()
+    public var gateway = Gateway()
+    public var retriever = Retriever()
+    public var responder = Responder()
+    public var ingest = Ingest()
+
+    public static let `default` = RaglineConfiguration()
+
+    public init() {}
+
+    /// Reads every setting; what is not set keeps its default. Throws one clear line for a bad value.
+    public init(reader: ConfigReader) throws {
+        let d = RaglineConfiguration.default
+        dataDirectory = reader.string(Settings.dataDirectory, default: d.dataDirectory)
+        logLevel = reader.string(Settings.logLevel, default: d.logLevel)
+
+        kafka.brokers = reader.optionalString(Settings.kafkaBrokers)
+        kafka.partitions = try Self.positive(reader.int(Settings.kafkaPartitions, default: d.kafka.partitions), Settings.kafkaPartitions)
+        kafka.replicationFactor = try Self.positive(reader.int(Settings.kafkaReplicationFactor, default: d.kafka.replicationFactor), Settings.kafkaReplicationFactor)
+        kafka.fetchWaitMaxMilliseconds = try Self.positive(reader.int(Settings.kafkaFetchWaitMaxMilliseconds, default: d.kafka.fetchWaitMaxMilliseconds), Settings.kafkaFetchWaitMaxMilliseconds)
+        kafka.properties = try Self.properties(reader.optionalString(Settings.kafkaProperties))
+
+        gateway.host = reader.string(Settings.host, default: d.gateway.host)
+        gateway.port = try Self.port(reader.int(Settings.port, default: d.gateway.port), Settings.port)
+        gateway.instanceID = reader.string(Settings.instanceID, default: d.gateway.instanceID)
+        gateway.chatTimeout = .seconds(try Self.positive(reader.double(Settings.chatTimeout, default: 30), Settings.chatTimeout))
+        gateway.asyncTimeout = .seconds(try Self.positive(reader.double(Settings.asyncTimeout, default: 300), Settings.asyncTimeout))
+        gateway.maxQuestionLength = try Self.positive(reader.int(Settings.maxQuestionLength, default: d.gateway.maxQuestionLength), Settings.maxQuestionLength)
+        gateway.maxBodyBytes = try Self.positive(reader.int(Settings.maxBodyBytes, default: d.gateway.maxBodyBytes), Settings.maxBodyBytes)
+        gateway.defaultTopK = reader.int(Settings.defaultTopK, default: d.gateway.defaultTopK)
+        guard (1...d.gateway.maxTopK).contains(gateway.defaultTopK) else {
+            throw ConfigurationError(setting: Settings.defaultTopK, problem: "must be between 1 and \(d.gateway.maxTopK)")
+        }
+        gateway.apiKeys = Set(reader.list(Settings.apiKeys))
+        gateway.answerCacheSize = try Self.positive(reader.int(Settings.answerCacheSize, default: d.gateway.answerCacheSize), Settings.answerCacheSize)
+        gateway.callbackSecret = reader.optionalString(Settings.callbackSecret)
+        gateway.callbackAllowedHosts = Set(reader.list(Settings.callbackAllowedHosts).map { $0.lowercased() })
+        gateway.callbackMaxAttempts = try Self.positive(reader.int(Settings.callbackMaxAttempts, default: d.gateway.callbackMaxAttempts), Settings.callbackMaxAttempts)
+
+        retriever.embedder = reader.string(Settings.embedder, default: d.retriever.embedder)
+        retriever.concurrency = try Self.positive(reader.int(Settings.retrieverConcurrency, default: d.retriever.concurrency), Settings.retrieverConcurrency)
+        responder.chatModel = reader.string(Settings.chatModel, default: d.responder.chatModel)
+        responder.concurrency = try Self.positive(reader.int(Settings.responderConcurrency, default: d.responder.concurrency), Settings.responderConcurrency)
+        responder.noMatchThreshold = reader.double(Settings.noMatchThreshold, default: d.responder.noMatchThreshold)
+        responder.noMatchAnswer = reader.string(Settings.noMatchAnswer, default: d.responder.noMatchAnswer)
+
+        ingest.embedBatchSize = try Self.positive(reader.int(Settings.embedBatchSize, default: d.ingest.embedBatchSize), Settings.embedBatchSize)
+        ingest.bucket = reader.string(Settings.knowledgeBucket, default: d.ingest.bucket)
+        ingest.watchInterval = .milliseconds(try Self.positive(reader.int(Settings.watchInterval, default: 1000), Settings.watchInterval))
+        ingest.seedDirectory = reader.string(Settings.seedDirectory, default: d.ingest.seedDirectory)
+
+        // One admin port setting; each role has its own default so that roles can share a host.
+        if let adminPort = reader.int(forKey: Settings.adminPort.key) {
+            let port = try Self.port(adminPort, Settings.adminPort, allowZero: true)
+            retriever.adminPort = port
+            responder.adminPort = port
+            ingest.adminPort = port
+        }
+    }
+
+    /// Where `ragline broker` publishes its bootstrap address for roles started without `KAFKA_BROKERS`.
+    public var brokerAddressFile: String { (dataDirectory as NSString).appendingPathComponent("kafka-bootstrap") }
+    public var knowledgeDirectory: String { (dataDirectory as NSString).appendingPathComponent("knowledge") }
+    public var indexDirectory: String { (dataDirectory as NSString).appendingPathComponent("index") }
+
+    private static func positive<T: Comparable & Numeric>(_ value: T, _ setting: Setting) throws -> T {
+        guard value > 0 else { throw ConfigurationError(setting: setting, problem: "must be positive, got \(value)") }
+        return value
+    }
+
+    private static func port(_ value: Int, _ setting: Setting, allowZero: Bool = false) throws -> Int {
+        guard (allowZero ? 0 : 1)...65535 ~= value else { throw ConfigurationError(setting: setting, problem: "is not a TCP port: \(value)") }
+        return value
+    }
+
+    private static func properties(_ text: String?) throws -> [String: String] {
+        guard let text else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: ";") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else {
+                throw ConfigurationError(setting: Settings.kafkaProperties, problem: "expected key=value, got \"\(pair)\"")
+            }
+            result[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        return result
+    }
+}
+
+/// A setting with a value Ragline cannot use. Its description is the one line printed at start.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let setting: String
+    public let problem: String
+
+    public init(setting: Setting, problem: String) {
+        self.setting = setting.environmentVariable
+        self.problem = problem
+    }
+
+    public init(variable: String, problem: String) {
+        self.setting = variable
+        self.problem = problem
+    }
+
+    public var description: String { "configuration error: \(setting) \(problem)" }
+}

@@ -1,0 +1,61 @@
+/// Every setting Ragline reads. The README's configuration table is `ragline settings --markdown`.
+public enum Settings {
+    // Shared
+    public static let dataDirectory = Setting("ragline.data.dir", default: "./data", roles: "all", "Folder for everything the embedded defaults keep: index, knowledge folder, broker address.")
+    public static let port = Setting("ragline.port", default: "8080", roles: "gateway, dev", "HTTP port of the gateway API.")
+    public static let host = Setting("ragline.host", default: "0.0.0.0", roles: "gateway, dev", "Address the HTTP servers bind to.")
+    public static let adminPort = Setting("ragline.admin.port", default: "9101 / 9102 / 9103", roles: "retriever / responder / ingest-worker", "Port of `/healthz`, `/readyz`, `/metrics` for roles without the API (0 turns it off).")
+    public static let logLevel = Setting("ragline.log.level", default: "info", roles: "all", "trace, debug, info, notice, warning, error, critical.")
+    public static let instanceID = Setting("ragline.instance.id", default: "<hostname>-<pid>", roles: "gateway", "Names this gateway's own answers consumer group.")
+    // Kafka
+    public static let kafkaBrokers = Setting("kafka.brokers", default: "embedded in `dev`; else `$RAGLINE_DATA_DIR/kafka-bootstrap`", roles: "all", "Kafka bootstrap servers (`host:port,...`). `ragline broker` writes its address to the file named in the default.")
+    public static let kafkaPartitions = Setting("kafka.partitions", default: "4", roles: "dev, broker", "Partitions of each topic the embedded broker creates (and `ragline topics` on a real cluster).")
+    public static let kafkaReplicationFactor = Setting("kafka.replication.factor", default: "1", roles: "topics", "Replication factor for topics created on a real cluster.")
+    public static let kafkaFetchWaitMaxMilliseconds = Setting("kafka.fetch.wait.max.ms", default: "5", roles: "all", "`fetch.wait.max.ms`. The embedded broker answers a fetch only when it expires, so keep it at 1-5 there; 100-500 suits a real broker.")
+    public static let kafkaProperties = Setting("kafka.properties", default: "(none)", roles: "all", "Extra librdkafka properties, `key=value;key=value` (TLS, SASL, tuning).")
+    // Gateway
+    public static let chatTimeout = Setting("ragline.chat.timeout.seconds", default: "30", roles: "gateway", "Deadline of `POST /v1/chat`; past it the answer is 504 with the question id.")
+    public static let asyncTimeout = Setting("ragline.async.timeout.seconds", default: "300", roles: "gateway", "Deadline of questions asked with `POST /v1/questions`.")
+    public static let maxQuestionLength = Setting("ragline.max.question.chars", default: "2000", roles: "gateway", "Longest question accepted (characters).")
+    public static let maxBodyBytes = Setting("ragline.max.body.bytes", default: "65536", roles: "gateway", "Largest request body accepted.")
+    public static let defaultTopK = Setting("ragline.top.k", default: "3", roles: "gateway", "Entries retrieved per question unless the request says `top_k` (1-20).")
+    public static let apiKeys = Setting("ragline.api.keys", default: "(none: no auth)", roles: "gateway", "Comma-separated API keys; when set, `/v1/*` needs `Authorization: Bearer <key>`.", secret: true)
+    public static let answerCacheSize = Setting("ragline.answer.cache.size", default: "10000", roles: "gateway", "Answers each gateway keeps for polling.")
+    public static let callbackSecret = Setting("ragline.callback.secret", default: "(random per process)", roles: "gateway", "HMAC-SHA256 key that signs callbacks; set the same value on every gateway.", secret: true)
+    public static let callbackAllowedHosts = Setting("ragline.callback.allowed.hosts", default: "(none)", roles: "gateway", "Hosts allowed as callback targets even though they resolve to loopback or private addresses.")
+    public static let callbackMaxAttempts = Setting("ragline.callback.max.attempts", default: "6", roles: "gateway", "Delivery attempts per callback, with exponential backoff.")
+    // Retriever
+    public static let embedder = Setting("ragline.embedder", default: "lexical", roles: "retriever, ingest-worker", "Embedder: `lexical` (built-in hashed word and character n-grams). MiniLM and hosted embedders slot in here.")
+    public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "8", roles: "retriever", "Questions processed at once per instance.")
+    // Responder
+    public static let chatModel = Setting("ragline.chat.model", default: "extractive", roles: "responder", "Answer writer: `extractive` returns the best entry's approved answer verbatim.")
+    public static let responderConcurrency = Setting("ragline.responder.concurrency", default: "8", roles: "responder", "Answers generated at once per instance.")
+    public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "0.35", roles: "responder", "Best-match cosine score under which the answer is `no_match`.")
+    public static let noMatchAnswer = Setting("ragline.no.match.answer", default: "Sorry, I could not find an answer to that in our knowledge base. Please rephrase, or contact our support team.", roles: "responder", "Text of a `no_match` answer.")
+    // Ingest
+    public static let embedBatchSize = Setting("ragline.embed.batch.size", default: "32", roles: "ingest-worker", "Records embedded per call while ingesting.")
+    public static let knowledgeBucket = Setting("ragline.knowledge.bucket", default: "local", roles: "dev, ingest-worker", "Bucket name of the local knowledge folder in the events it emits.")
+    public static let watchInterval = Setting("ragline.watch.interval.ms", default: "1000", roles: "dev", "How often the local knowledge folder is scanned for changes.")
+    public static let seedDirectory = Setting("ragline.seed.dir", default: "examples/knowledge", roles: "dev", "Demo knowledge copied into an empty knowledge folder on first start.")
+
+    public static let all: [Setting] = [
+        dataDirectory, port, host, adminPort, logLevel, instanceID,
+        kafkaBrokers, kafkaPartitions, kafkaReplicationFactor, kafkaFetchWaitMaxMilliseconds, kafkaProperties,
+        chatTimeout, asyncTimeout, maxQuestionLength, maxBodyBytes, defaultTopK, apiKeys, answerCacheSize,
+        callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
+        embedder, retrieverConcurrency,
+        chatModel, responderConcurrency, noMatchThreshold, noMatchAnswer,
+        embedBatchSize, knowledgeBucket, watchInterval, seedDirectory,
+    ]
+
+    /// The README's configuration table.
+    public static func markdownTable() -> String {
+        var lines = ["| variable | default | roles | what it does |", "| --- | --- | --- | --- |"]
+        for setting in all {
+            let defaultText = setting.defaultDescription.contains("`") || setting.defaultDescription.hasPrefix("(")
+                ? setting.defaultDescription : "`\(setting.defaultDescription)`"
+            lines.append("| `\(setting.environmentVariable)` | \(defaultText) | \(setting.roles) | \(setting.summary) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

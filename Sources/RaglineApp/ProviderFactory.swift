@@ -1,0 +1,30 @@
+import LocalProviders
+import RAGCore
+
+/// The one place where configuration picks concrete providers. Roles receive only the protocols.
+public enum ProviderFactory {
+    public static func embedder(_ configuration: RaglineConfiguration) throws -> any Embedder {
+        switch configuration.retriever.embedder {
+        case "lexical": return LexicalEmbedder()
+        case let other:
+            throw ConfigurationError(setting: Settings.embedder, problem: "names an unknown embedder \"\(other)\"; known: lexical")
+        }
+    }
+
+    public static func index(_ configuration: RaglineConfiguration) throws -> any VectorIndex {
+        try LocalVectorIndex(directory: configuration.indexDirectory)
+    }
+
+    public static func chatModel(_ configuration: RaglineConfiguration) throws -> any ChatModel {
+        switch configuration.responder.chatModel {
+        case "extractive":
+            return ExtractiveChatModel(noMatchThreshold: configuration.responder.noMatchThreshold, noMatchAnswer: configuration.responder.noMatchAnswer)
+        case let other:
+            throw ConfigurationError(setting: Settings.chatModel, problem: "names an unknown chat model \"\(other)\"; known: extractive")
+        }
+    }
+
+    public static func objectStore(_ configuration: RaglineConfiguration) -> FolderObjectStore {
+        FolderObjectStore(root: configuration.knowledgeDirectory)
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Gateway
+import IngestWorker
+import Kafka
+import LocalProviders
+import Logging
+import Messaging
+import Prometheus
+import RAGCore
+import Responder
+import Retriever
+import ServiceLifecycle
+
+/// Assembles the services of the requested roles, in dependency order for a `ServiceGroup`: producer,
+/// consumers, event sources, HTTP servers last (so shutdown stops intake first and flushes last).
+public struct RaglineRuntime: Sendable {
+    public let configuration: RaglineConfiguration
+    public let logger: Logger
+    public let registry: PrometheusCollectorRegistry
+
+    public init(configuration: RaglineConfiguration, logger: Logger, registry: PrometheusCollectorRegistry) {
+        self.configuration = configuration
+        self.logger = logger
+        self.registry = registry
+    }
+
+    /// The services, plus the handles tests and the CLI use.
+    public struct Assembly: Sendable {
+        public var services: [any Service]
+        public var readiness: [Role: Readiness]
+        public var answerStore: AnswerStore?
+    }
+
+    public func assemble(
+        roles: [Role], brokers: String, localKnowledgeEvents: Bool = false,
+        onGatewayPort: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> Assembly {
+        let needs = roles.reduce(into: Role.Needs()) { $0.formUnion($1.needs) }
+        var client = KafkaClientConfiguration(bootstrapServers: brokers, clientID: "ragline-\(roles.map(\.rawValue).joined(separator: "+"))")
+        client.additionalProperties = configuration.kafka.properties
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let source = "/ragline/\(roles.count == 1 ? roles[0].rawValue : "dev")"
+        let publisher = EventPublisher(producer: producer, source: source)
+
+        // Providers are made once per process and shared by the roles that need them.
+        let embedder = needs.contains(.embedder) ? try ProviderFactory.embedder(configuration) : nil
+        let index = needs.contains(.index) ? try ProviderFactory.index(configuration) : nil
+
+        var services: [any Service] = [ProducerService(producer: producer)]
+        var httpServers: [any Service] = []
+        let readiness = Dictionary(uniqueKeysWithValues: roles.map { ($0, Readiness()) })
+        var answerStore: AnswerStore?
+
+        func consumer(group: String, topics: [String], maxInFlight: Int, configure: (inout KafkaConsumerConfiguration) -> Void = { _ in }) throws -> KafkaConsumer {
+            var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: group)
+            consumerConfiguration.maxInFlight = maxInFlight
+            consumerConfiguration.fetchWaitMaxMilliseconds = configuration.kafka.fetchWaitMaxMilliseconds
+            configure(&consumerConfiguration)
+            return try KafkaConsumer(configuration: consumerConfiguration, topics: topics, logger: logger)
+        }
+
+        for role in roles {
+            let roleReadiness = readiness[role]!
+            switch role {
+            case .retriever:
+                services.append(RetrieverService(
+                    consumer: try consumer(group: ConsumerGroups.retriever, topics: [Topics.questions], maxInFlight: configuration.retriever.concurrency),
+                    publisher: publisher, embedder: embedder!, index: index!, readiness: roleReadiness, logger: logger
+                ))
+            case .responder:
+                services.append(ResponderService(
+                    consumer: try consumer(group: ConsumerGroups.responder, topics: [Topics.retrievals], maxInFlight: configuration.responder.concurrency),
+                    publisher: publisher, model: try ProviderFactory.chatModel(configuration), readiness: roleReadiness, logger: logger
+                ))
+            case .ingestWorker:
+                // One object at a time keeps events of the same key in order.
+                let ingestor = KnowledgeIngestor(store: ProviderFactory.objectStore(configuration), embedder: embedder!, index: index!, batchSize: configuration.ingest.embedBatchSize)
+                services.append(IngestWorkerService(
+                    consumer: try consumer(group: ConsumerGroups.ingestWorker, topics: [Topics.ingestEvents], maxInFlight: 1),
+                    publisher: publisher, ingestor: ingestor, readiness: roleReadiness, logger: logger
+                ))
+            case .gateway:
+                let gateway = configuration.gateway
+                let store = AnswerStore(capacity: gateway.answerCacheSize)
+                answerStore = store
+                let listener = AnswerListener(
+                    consumer: try consumer(group: ConsumerGroups.gatewayAnswers(instance: gateway.instanceID), topics: [Topics.questions, Topics.answers], maxInFlight: 256) {
+                        $0.startAtEndOnAssign = true
+                    },
+                    store: store, logger: logger
+                )
+                let secret = gateway.callbackSecret ?? {
+                    logger.warning("RAGLINE_CALLBACK_SECRET is not set: callbacks are signed with a random per-process secret")
+                    return UUID().uuidString + UUID().uuidString
+                }()
+                let dispatcher = CallbackDispatcher(
+                    consumer: try consumer(group: ConsumerGroups.gatewayCallbacks, topics: [Topics.answers], maxInFlight: 16),
+                    publisher: publisher, signer: CallbackSigner(secret: secret),
+                    policy: CallbackTargetPolicy(allowedHosts: gateway.callbackAllowedHosts), maxAttempts: gateway.callbackMaxAttempts, logger: logger
+                )
+                services.append(listener)
+                services.append(dispatcher)
+                httpServers.append(GatewayService(
+                    configuration: gateway, publisher: publisher, store: store, listener: listener, readiness: roleReadiness,
+                    otherReadiness: roles.filter { $0 != .gateway }.compactMap { readiness[$0] },
+                    registry: registry, logger: logger, onServerRunning: onGatewayPort
+                ))
+            }
+        }
+
+        if localKnowledgeEvents {
+            let watcher = FolderWatcher(
+                store: ProviderFactory.objectStore(configuration), bucket: configuration.ingest.bucket,
+                stateFile: (configuration.dataDirectory as NSString).appendingPathComponent("knowledge-state.json"),
+                interval: configuration.ingest.watchInterval, logger: logger
+            )
+            services.append(LocalKnowledgeSource(watcher: watcher, publisher: publisher))
+        }
+
+        // Roles without the API expose health and metrics on their admin port.
+        if !roles.contains(.gateway), let role = roles.first, let port = adminPort(of: role), port > 0 {
+            httpServers.append(HealthRoutes.adminApplication(
+                host: configuration.gateway.host, port: port, readiness: roles.compactMap { readiness[$0] }, registry: registry, logger: logger
+            ))
+        }
+        return Assembly(services: services + httpServers, readiness: readiness, answerStore: answerStore)
+    }
+
+    private func adminPort(of role: Role) -> Int? {
+        switch role {
+        case .gateway: nil
+        case .retriever: configuration.retriever.adminPort
+        case .responder: configuration.responder.adminPort
+        case .ingestWorker: configuration.ingest.adminPort
+        }
+    }
+
+    /// Creates the pipeline topics and their dead-letter topics on the embedded broker.
+    public static func createTopics(on cluster: KafkaMockCluster, partitions: Int) throws {
+        for topic in Topics.allWithDeadLetters {
+            try cluster.createTopic(topic, partitions: partitions)
+        }
+    }
+
+    /// `KAFKA_BROKERS`, or the address `ragline broker` published under the data directory.
+    public static func brokers(_ configuration: RaglineConfiguration) throws -> String {
+        if let brokers = configuration.kafka.brokers { return brokers }
+        let file = configuration.brokerAddressFile
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ConfigurationError(setting: Settings.kafkaBrokers, problem: "is not set and \(file) does not exist; start `ragline broker` or set KAFKA_BROKERS")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

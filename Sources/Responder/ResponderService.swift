@@ -1,0 +1,94 @@
+import Foundation
+import Kafka
+import Logging
+import Messaging
+import Metrics
+import RAGCore
+import ServiceLifecycle
+
+/// Settings of the Responder role.
+public struct ResponderConfiguration: Sendable {
+    /// Attempts per model call when it fails transiently (always within the deadline).
+    public var providerAttempts = 4
+
+    public init() {}
+}
+
+/// Consumes `rag.retrievals`, builds the prompt, asks the `ChatModel`, and publishes `rag.answers`.
+public struct ResponderService: Service {
+    let loop: ConsumerLoop
+    let publisher: EventPublisher
+    let model: any ChatModel
+    let readiness: Readiness
+    let configuration: ResponderConfiguration
+    let logger: Logger
+    let answered = Counter(label: "ragline_responder_answers_total")
+
+    public init(consumer: KafkaConsumer, publisher: EventPublisher, model: any ChatModel, readiness: Readiness, configuration: ResponderConfiguration = .init(), logger: Logger) {
+        var logger = logger
+        logger[metadataKey: LogKeys.role] = "responder"
+        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
+        self.publisher = publisher
+        self.model = model
+        self.readiness = readiness
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await loop.run(onStart: readiness.markReady) { message in
+            try await handle(message)
+        }
+    }
+
+    func handle(_ message: KafkaConsumerMessage) async throws {
+        let event: IncomingEvent<ContextRetrieved>
+        switch IncomingEvent<ContextRetrieved>.decode(message, expectedType: EventTypes.contextRetrieved) {
+        case .success(let decoded): event = decoded
+        case .failure(let error):
+            logger.error("malformed retrieval event dead-lettered", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
+            try await publisher.deadLetter(message, reason: error.reason, stage: "responder.decode")
+            return
+        }
+        let retrieved = event.payload
+        let question = retrieved.question
+        let answer = await answer(for: retrieved)
+        try await publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: question.id, trace: event.envelope.traceParent)
+        answered.increment()
+        logger.debug("answer published", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.status: "\(answer.status)"])
+    }
+
+    func answer(for retrieved: ContextRetrieved) async -> AnswerReady {
+        let question = retrieved.question
+        guard question.deadline > Date() else {
+            return AnswerReady.unanswered(question, status: .expired, reason: "deadline passed before generation", timings: retrieved.timings)
+        }
+        let request = ChatRequest(
+            question: question.question, matches: retrieved.matches,
+            messages: PromptBuilder.messages(question: question.question, matches: retrieved.matches)
+        )
+        let model = self.model
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let response = try await RetryPolicy(maxAttempts: configuration.providerAttempts).run(
+                deadline: question.deadline, shouldRetry: { ($0 as? ProviderError)?.isRetriable ?? false }
+            ) { _ in
+                try await model.respond(to: request)
+            }
+            var timings = retrieved.timings
+            timings.generationMilliseconds = (clock.now - start).milliseconds
+            let now = Date()
+            timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
+            return AnswerReady(
+                id: question.id, status: response.status, answer: response.text, references: response.references,
+                model: model.modelID, askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL,
+                timings: timings, usage: response.usage
+            )
+        } catch {
+            logger.error("generation failed", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
+            let status: AnswerStatus = question.deadline <= Date() ? .expired : .failed
+            return AnswerReady.unanswered(question, status: status, reason: "generation failed: \(error)", timings: retrieved.timings)
+        }
+    }
+}

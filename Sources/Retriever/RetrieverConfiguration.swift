@@ -1,0 +1,7 @@
+/// Settings of the Retriever role.
+public struct RetrieverConfiguration: Sendable {
+    /// Attempts per embedder or index call when it fails transiently (always within the deadline).
+    public var providerAttempts = 4
+
+    public init() {}
+}

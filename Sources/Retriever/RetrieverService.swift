@@ -1,0 +1,107 @@
+import Foundation
+import Kafka
+import Logging
+import Messaging
+import Metrics
+import RAGCore
+import ServiceLifecycle
+
+/// Consumes `rag.questions`, embeds each question, searches the index and publishes `rag.retrievals`.
+public struct RetrieverService: Service {
+    let loop: ConsumerLoop
+    let publisher: EventPublisher
+    let embedder: any Embedder
+    let index: any VectorIndex
+    let readiness: Readiness
+    let configuration: RetrieverConfiguration
+    let logger: Logger
+    let processed = Counter(label: "ragline_retriever_questions_total")
+    let latency = Timer(label: "ragline_retriever_seconds")
+
+    public init(consumer: KafkaConsumer, publisher: EventPublisher, embedder: any Embedder, index: any VectorIndex, readiness: Readiness, configuration: RetrieverConfiguration = .init(), logger: Logger) {
+        var logger = logger
+        logger[metadataKey: LogKeys.role] = "retriever"
+        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
+        self.publisher = publisher
+        self.embedder = embedder
+        self.index = index
+        self.readiness = readiness
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await loop.run(onStart: readiness.markReady) { message in
+            try await handle(message)
+        }
+    }
+
+    func handle(_ message: KafkaConsumerMessage) async throws {
+        let event: IncomingEvent<QuestionAsked>
+        switch IncomingEvent<QuestionAsked>.decode(message, expectedType: EventTypes.questionAsked) {
+        case .success(let decoded): event = decoded
+        case .failure(let error):
+            logger.error("malformed question event dead-lettered", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
+            try await publisher.deadLetter(message, reason: error.reason, stage: "retriever.decode")
+            return
+        }
+        let question = event.payload
+        let trace = event.envelope.traceParent
+        var logger = self.logger
+        logger[metadataKey: LogKeys.questionID] = "\(question.id)"
+
+        guard question.deadline > Date() else {
+            try await publishAnswer(AnswerReady.unanswered(question, status: .expired, reason: "deadline passed before retrieval"), trace: trace)
+            return
+        }
+
+        let outcome: Result<ContextRetrieved, any Error>
+        do {
+            outcome = .success(try await retrieve(question))
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let retrieved):
+            try await publisher.publish(retrieved, type: EventTypes.contextRetrieved, topic: Topics.retrievals, key: question.id, trace: trace)
+            processed.increment()
+            logger.debug("context retrieved", metadata: ["matches": "\(retrieved.matches.count)", "best": "\(retrieved.matches.first?.score ?? 0)"])
+        case .failure(let error):
+            let expired = question.deadline <= Date()
+            logger.error("retrieval failed", metadata: [LogKeys.error: "\(error)"])
+            try await publishAnswer(
+                AnswerReady.unanswered(question, status: expired ? .expired : .failed, reason: "retrieval failed: \(error)"), trace: trace
+            )
+        }
+    }
+
+    func retrieve(_ question: QuestionAsked) async throws -> ContextRetrieved {
+        let clock = ContinuousClock()
+        let policy = RetryPolicy(maxAttempts: configuration.providerAttempts)
+        let retriable: @Sendable (any Error) -> Bool = { ($0 as? ProviderError)?.isRetriable ?? false }
+        let embedder = self.embedder
+        let index = self.index
+
+        let embedStart = clock.now
+        let vectors = try await policy.run(deadline: question.deadline, shouldRetry: retriable) { _ in
+            try await embedder.embed([question.question], kind: .query)
+        }
+        guard let vector = vectors.first else { throw ProviderError(provider: embedder.modelID, message: "embedder returned no vector", isRetriable: false) }
+        let embedTime = clock.now - embedStart
+
+        let searchStart = clock.now
+        let matches = try await policy.run(deadline: question.deadline, shouldRetry: retriable) { _ in
+            try await index.query(vector: vector, topK: question.topK, namespace: question.namespace)
+        }
+        let searchTime = clock.now - searchStart
+        latency.recordNanoseconds(Int64((embedTime + searchTime).milliseconds * 1_000_000))
+        return ContextRetrieved(
+            question: question, matches: matches, embeddingModel: embedder.modelID,
+            timings: StageTimings(embeddingMilliseconds: embedTime.milliseconds, searchMilliseconds: searchTime.milliseconds)
+        )
+    }
+
+    func publishAnswer(_ answer: AnswerReady, trace: TraceParent) async throws {
+        try await publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: answer.id, trace: trace)
+    }
+}

@@ -1,0 +1,52 @@
+import Configuration
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import RAGCore
+import RaglineApp
+import ServiceLifecycle
+import SystemPackage
+
+/// Process-wide set-up shared by every running command: configuration, logging, metrics.
+enum Bootstrap {
+    static func configuration(_ options: CommonOptions) async throws -> RaglineConfiguration {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
+        if let path = options.config {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+        }
+        return try RaglineConfiguration(reader: ConfigReader(providers: providers))
+    }
+
+    static func logging(_ configuration: RaglineConfiguration, label: String) -> Logger {
+        let level = Logger.Level(rawValue: configuration.logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+
+    static func metrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+
+    /// Runs services until SIGTERM/SIGINT, then shuts them down in reverse order.
+    static func run(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+
+    /// Prints a configuration error as one line and exits non-zero.
+    static func fail(_ error: any Error) -> Never {
+        FileHandle.standardError.write(Data("ragline: \(error)\n".utf8))
+        exit(2)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import RAGCore
+import RaglineApp
+
+/// `ragline dev`: every role in one process on embedded defaults (mock Kafka, local index, local
+/// knowledge folder seeded with the demo files, extractive answers).
+struct Dev: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run all roles in one process on embedded defaults.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let configuration: RaglineConfiguration
+        do { configuration = try await Bootstrap.configuration(options) } catch { Bootstrap.fail(error) }
+        let logger = Bootstrap.logging(configuration, label: "ragline.dev")
+        let registry = Bootstrap.metrics()
+
+        var cluster: KafkaMockCluster?
+        let brokers: String
+        if let configured = configuration.kafka.brokers {
+            brokers = configured
+        } else {
+            let embedded = try KafkaMockCluster()
+            try RaglineRuntime.createTopics(on: embedded, partitions: configuration.kafka.partitions)
+            cluster = embedded
+            brokers = embedded.bootstrapServers
+            logger.info("embedded Kafka (mock cluster) listening", metadata: ["kafka.brokers": "\(brokers)"])
+        }
+        try LocalKnowledgeSource.seed(from: configuration.ingest.seedDirectory, into: configuration.knowledgeDirectory, logger: logger)
+
+        let runtime = RaglineRuntime(configuration: configuration, logger: logger, registry: registry)
+        let assembly: RaglineRuntime.Assembly
+        do {
+            assembly = try runtime.assemble(roles: [.ingestWorker, .retriever, .responder, .gateway], brokers: brokers, localKnowledgeEvents: true) { port in
+                logger.info("Ragline is up: try  curl -s localhost:\(port)/v1/chat -H 'content-type: application/json' -d '{\"question\":\"How can I buy a train ticket?\"}'")
+            }
+        } catch {
+            Bootstrap.fail(error)
+        }
+        try await Bootstrap.run(assembly.services, logger: logger)
+        withExtendedLifetime(cluster) {}
+    }
+}
+
+/// `ragline broker`: hosts the embedded Kafka for multi-process runs and publishes its address.
+struct Broker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Host the embedded Kafka broker (mock cluster) for roles in other processes.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let configuration: RaglineConfiguration
+        do { configuration = try await Bootstrap.configuration(options) } catch { Bootstrap.fail(error) }
+        let logger = Bootstrap.logging(configuration, label: "ragline.broker")
+        let cluster = try KafkaMockCluster()
+        try RaglineRuntime.createTopics(on: cluster, partitions: configuration.kafka.partitions)
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try cluster.bootstrapServers.write(toFile: configuration.brokerAddressFile, atomically: true, encoding: .utf8)
+        print(cluster.bootstrapServers)
+        logger.info("embedded Kafka listening", metadata: ["kafka.brokers": "\(cluster.bootstrapServers)", "file": "\(configuration.brokerAddressFile)"])
+        try await Bootstrap.run([BrokerHost(cluster: cluster)], logger: logger)
+        try? FileManager.default.removeItem(atPath: configuration.brokerAddressFile)
+    }
+}

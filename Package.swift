@@ -142,6 +142,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Fakes and harnesses shared by the test targets (STYLE: a shared test-support target).
+        .target(
+            name: "RaglineTestSupport",
+            dependencies: [
+                "RaglineApp", "Kafka", "RAGCore", "Messaging", "Gateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/RaglineTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka"],
@@ -149,26 +163,35 @@ let package = Package(
         ),
         .testTarget(
             name: "RAGCoreTests",
-            dependencies: ["RAGCore"],
+            dependencies: ["RAGCore", .product(name: "Configuration", package: "swift-configuration")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LocalProvidersTests",
-            dependencies: ["LocalProviders", "RAGCore"],
+            dependencies: ["LocalProviders", "RAGCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messaging", "RAGCore",
+                "RaglineTestSupport", "Gateway", "Messaging", "RAGCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Separate OS processes: `ragline broker` plus each role. Serialized, with time limits.
+        .testTarget(
+            name: "MultiProcessTests",
+            dependencies: [
+                "RaglineTestSupport", "Kafka", "RAGCore", "Gateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "RaglineApp", "Kafka", "RAGCore", "LocalProviders", "Messaging",
+                "RaglineTestSupport", "RaglineApp", "Kafka", "RAGCore", "LocalProviders", "Messaging",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -12,6 +12,10 @@ public enum ProviderFactory {
     }
 
     public static func index(_ configuration: RaglineConfiguration) throws -> any VectorIndex {
+        try localIndex(configuration)
+    }
+
+    public static func localIndex(_ configuration: RaglineConfiguration) throws -> LocalVectorIndex {
         try LocalVectorIndex(directory: configuration.indexDirectory)
     }
 

@@ -7,7 +7,7 @@ import RAGCore
 /// What it has already reported is kept in a state file, so a restart reports only what changed while it
 /// was down. A change is remembered only after `publish` succeeds, so a failed publish is retried.
 public struct FolderWatcher: Sendable {
-    struct FileState: Codable, Sendable, Hashable {
+    public struct FileState: Codable, Sendable, Hashable {
         var size: Int
         var modified: Double
     }
@@ -36,7 +36,7 @@ public struct FolderWatcher: Sendable {
     }
 
     /// One scan: publishes the differences between the folder and `known`, returns the new state.
-    func scanOnce(known: [String: FileState], publish: @Sendable (ObjectEvent) async throws -> Void) async -> [String: FileState] {
+    public func scanOnce(known: [String: FileState], publish: @Sendable (ObjectEvent) async throws -> Void) async -> [String: FileState] {
         var state = known
         let current = currentFiles()
         var sequencer = UInt64(Date().timeIntervalSince1970 * 1_000_000)
@@ -76,7 +76,7 @@ public struct FolderWatcher: Sendable {
         return files
     }
 
-    func loadState() -> [String: FileState] {
+    public func loadState() -> [String: FileState] {
         guard let data = try? Data(contentsOf: stateFile) else { return [:] }
         return (try? JSONDecoder().decode([String: FileState].self, from: data)) ?? [:]
     }

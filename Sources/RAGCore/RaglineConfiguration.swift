@@ -5,6 +5,8 @@ import Foundation
 /// the same keys from a config file). Each property names its setting; `Settings` documents them.
 public struct RaglineConfiguration: Sendable {
     public struct Kafka: Sendable {
+        public init() {}
+
         /// `KAFKA_BROKERS`; nil means "embedded" for `dev`, or the file `ragline broker` wrote.
         public var brokers: String?
         public var partitions = 4
@@ -14,6 +16,8 @@ public struct RaglineConfiguration: Sendable {
     }
 
     public struct Gateway: Sendable {
+        public init() {}
+
         public var host = "0.0.0.0"
         public var port = 8080
         public var instanceID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -32,12 +36,16 @@ public struct RaglineConfiguration: Sendable {
     }
 
     public struct Retriever: Sendable {
+        public init() {}
+
         public var embedder = "lexical"
         public var concurrency = 8
         public var adminPort = 9101
     }
 
     public struct Responder: Sendable {
+        public init() {}
+
         public var chatModel = "extractive"
         public var concurrency = 8
         public var noMatchThreshold = 0.35
@@ -46,6 +54,8 @@ public struct RaglineConfiguration: Sendable {
     }
 
     public struct Ingest: Sendable {
+        public init() {}
+
         public var embedBatchSize = 32
         public var bucket = "local"
         public var watchInterval: Duration = .milliseconds(1000)

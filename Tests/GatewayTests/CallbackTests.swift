@@ -1,0 +1,80 @@
+import Foundation
+@testable import Gateway
+import RAGCore
+import Testing
+
+@Suite struct CallbackSignerTests {
+    let signer = CallbackSigner(secret: "whsec-test")
+
+    @Test func signatureMatchesAnIndependentHMAC() {
+        // python3: base64(hmac.new(b"whsec-test", b'msg_1.1700000000.{"a":1}', sha256).digest())
+        let signature = signer.signature(id: "msg_1", timestamp: 1_700_000_000, body: Data(#"{"a":1}"#.utf8))
+        #expect(signature == "v1,JheLhC+XazWfKczPdtdCd7wKbDI4biXb3hLSiqCNQBU=")
+    }
+
+    @Test func verificationChecksBodyIdTimestampAndAge() {
+        let body = Data("{}".utf8)
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let signature = signer.signature(id: "x", timestamp: 1_700_000_000, body: body)
+        #expect(signer.verify(id: "x", timestamp: 1_700_000_000, body: body, signatureHeader: "v1,bogus= " + signature, now: now))
+        #expect(!signer.verify(id: "y", timestamp: 1_700_000_000, body: body, signatureHeader: signature, now: now))
+        #expect(!signer.verify(id: "x", timestamp: 1_700_000_000, body: Data("{ }".utf8), signatureHeader: signature, now: now))
+        #expect(!signer.verify(id: "x", timestamp: 1_700_000_000, body: body, signatureHeader: signature, now: now.addingTimeInterval(301)))
+    }
+}
+
+@Suite struct CallbackTargetPolicyTests {
+    @Test(arguments: [
+        ("127.0.0.1", true), ("10.1.2.3", true), ("172.16.0.1", true), ("172.32.0.1", false), ("192.168.1.1", true),
+        ("169.254.169.254", true), ("100.64.0.1", true), ("0.0.0.0", true), ("8.8.8.8", false), ("::1", true),
+        ("fe80::1", true), ("fd00::1", true), ("::ffff:127.0.0.1", true), ("2001:db8::1", false), ("example.com", nil),
+    ] as [(String, Bool?)])
+    func classifiesAddresses(host: String, isInternal: Bool?) {
+        #expect(CallbackTargetPolicy.isInternal(literal: host) == isInternal)
+    }
+
+    @Test func refusesInternalTargetsUnlessAllowListed() throws {
+        let strict = CallbackTargetPolicy(allowedHosts: [])
+        #expect(throws: APIError.self) { try strict.validate("http://127.0.0.1:8080/hook") }
+        #expect(throws: APIError.self) { try strict.validate("http://localhost/hook") }
+        #expect(throws: APIError.self) { try strict.validate("ftp://example.com/hook") }
+        #expect(throws: APIError.self) { try strict.validate("https://user:pw@example.com/hook") }
+        #expect(throws: Never.self) { try strict.validate("https://example.com/hook") }
+        #expect(strict.checkResolved(URL(string: "http://localhost:9/x")!) != nil)
+        let relaxed = CallbackTargetPolicy(allowedHosts: ["127.0.0.1", "LOCALHOST"])
+        #expect(throws: Never.self) { try relaxed.validate("http://127.0.0.1:8080/hook") }
+        #expect(relaxed.checkResolved(URL(string: "http://localhost:9/x")!) == nil)
+    }
+}
+
+@Suite struct AnswerStoreTests {
+    func answer(_ id: String) -> AnswerReady {
+        AnswerReady(id: id, status: .answered, answer: "A", references: [], model: "m", askedAt: Date(), answeredAt: Date(), callbackURL: nil, timings: .init())
+    }
+
+    @Test func waiterIsWokenByTheAnswer() async {
+        let store = AnswerStore(capacity: 10)
+        async let waited = store.wait(for: "q", timeout: .seconds(5))
+        try? await Task.sleep(for: .milliseconds(50))
+        await store.record(answer("q"))
+        #expect(await waited?.id == "q")
+    }
+
+    @Test func waiterTimesOutWithNil() async {
+        let store = AnswerStore(capacity: 10)
+        #expect(await store.wait(for: "never", timeout: .milliseconds(50)) == nil)
+        #expect(await store.lookup("never") == .unknown)
+    }
+
+    @Test func pendingThenAnsweredAndOldestEvicted() async {
+        let store = AnswerStore(capacity: 2)
+        await store.recordPending("a", askedAt: Date())
+        #expect(await store.lookup("a") == .pending)
+        await store.record(answer("a"))
+        if case .answered = await store.lookup("a") {} else { Issue.record("a should be answered") }
+        await store.record(answer("b"))
+        await store.record(answer("c"))
+        #expect(await store.lookup("a") == .unknown)
+        if case .answered = await store.lookup("c") {} else { Issue.record("c should be answered") }
+    }
+}

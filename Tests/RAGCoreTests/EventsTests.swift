@@ -1,0 +1,73 @@
+import Foundation
+import RAGCore
+import Testing
+
+@Suite struct EventsTests {
+    let asked = QuestionAsked(
+        id: "q1", question: "How?", namespace: "transport", topK: 3,
+        askedAt: Date(timeIntervalSince1970: 1_764_028_800.125), deadline: Date(timeIntervalSince1970: 1_764_028_830.5), callbackURL: "https://example.com/hook"
+    )
+
+    @Test func questionAskedUsesSnakeCaseAndMillisecondDates() throws {
+        let json = try #require(try JSONSerialization.jsonObject(with: EventCoding.encode(asked)) as? [String: Any])
+        #expect(json["schema_version"] as? Int == 1)
+        #expect(json["top_k"] as? Int == 3)
+        #expect(json["callback_url"] as? String == "https://example.com/hook")
+        #expect(json["asked_at"] as? String == "2025-11-25T00:00:00.125Z")
+        let decoded = try EventCoding.decode(QuestionAsked.self, from: EventCoding.encode(asked))
+        #expect(decoded.id == asked.id)
+        #expect(abs(decoded.deadline.timeIntervalSince(asked.deadline)) < 0.001)
+    }
+
+    @Test func unknownFieldsAreIgnoredAndSecondPrecisionDatesAccepted() throws {
+        let json = #"{"schema_version":2,"id":"q","question":"Q","top_k":1,"asked_at":"2026-01-01T00:00:00Z","deadline":"2026-01-01T00:00:30Z","future_field":true}"#
+        let decoded = try EventCoding.decode(QuestionAsked.self, from: Data(json.utf8))
+        #expect(decoded.namespace == nil)
+        #expect(decoded.deadline.timeIntervalSince(decoded.askedAt) == 30)
+    }
+
+    @Test func unansweredAnswerCarriesTheReasonAndCallback() {
+        let answer = AnswerReady.unanswered(asked, status: .expired, reason: "deadline passed", now: asked.deadline)
+        #expect(answer.status == .expired)
+        #expect(answer.error == "deadline passed")
+        #expect(answer.callbackURL == asked.callbackURL)
+        #expect(answer.references.isEmpty)
+        #expect((answer.timings.pipelineMilliseconds ?? 0) > 30_000)
+    }
+
+    @Test func envelopeHeadersRoundTrip() throws {
+        let trace = TraceParent.random()
+        let envelope = EventEnvelope(type: EventTypes.questionAsked, source: "/ragline/gateway", subject: "q1", traceParent: trace)
+        let headers = Dictionary(uniqueKeysWithValues: envelope.headers.map { ($0.name, $0.value) })
+        #expect(headers["ce_specversion"] == "1.0")
+        #expect(headers["content-type"] == "application/json")
+        let parsed = try EventEnvelope.parse { headers[$0] }.get()
+        #expect(parsed.id == envelope.id)
+        #expect(parsed.type == EventTypes.questionAsked)
+        #expect(parsed.traceParent == trace)
+        #expect(abs(parsed.time.timeIntervalSince(envelope.time)) < 0.001)
+    }
+
+    @Test func envelopeWithoutRequiredAttributesIsRejected() {
+        guard case .failure(let error) = EventEnvelope.parse(header: { $0 == "ce_specversion" ? "1.0" : nil }) else {
+            Issue.record("expected failure")
+            return
+        }
+        #expect(error.reason == "missing ce_id")
+        guard case .failure = EventEnvelope.parse(header: { _ in nil }) else {
+            Issue.record("expected failure")
+            return
+        }
+    }
+
+    @Test func traceParentParsesAndChildrenKeepTheTrace() throws {
+        let text = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let parent = try #require(TraceParent(parsing: text))
+        #expect(parent.description == text)
+        let child = parent.child()
+        #expect(child.traceID == parent.traceID)
+        #expect(child.parentID != parent.parentID)
+        #expect(TraceParent(parsing: "00-00000000000000000000000000000000-00f067aa0ba902b7-01") == nil)
+        #expect(TraceParent(parsing: "garbage") == nil)
+    }
+}

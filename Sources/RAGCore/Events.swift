@@ -217,7 +217,9 @@ public enum EventCoding {
     }
 
     public static func formatDate(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        // The formatter truncates to milliseconds; add half of one so that a parsed date (stored as a
+        // binary fraction just under its millisecond) formats back to the same text.
+        date.addingTimeInterval(0.0005).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     public static func parseDate(_ text: String) -> Date? {

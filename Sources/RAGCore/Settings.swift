@@ -9,7 +9,7 @@ public enum Settings {
     public static let instanceID = Setting("ragline.instance.id", default: "<hostname>-<pid>", roles: "gateway", "Names this gateway's own answers consumer group.")
     // Kafka
     public static let kafkaBrokers = Setting("kafka.brokers", default: "embedded in `dev`; else `$RAGLINE_DATA_DIR/kafka-bootstrap`", roles: "all", "Kafka bootstrap servers (`host:port,...`). `ragline broker` writes its address to the file named in the default.")
-    public static let kafkaPartitions = Setting("kafka.partitions", default: "4", roles: "dev, broker", "Partitions of each topic the embedded broker creates (and `ragline topics` on a real cluster).")
+    public static let kafkaPartitions = Setting("kafka.partitions", default: "4", roles: "dev, broker, topics", "Partitions of each topic that `ragline dev`, `ragline broker` and `ragline topics` create.")
     public static let kafkaReplicationFactor = Setting("kafka.replication.factor", default: "1", roles: "topics", "Replication factor for topics created on a real cluster.")
     public static let kafkaFetchWaitMaxMilliseconds = Setting("kafka.fetch.wait.max.ms", default: "5", roles: "all", "`fetch.wait.max.ms`. The embedded broker answers a fetch only when it expires, so keep it at 1-5 there; 100-500 suits a real broker.")
     public static let kafkaProperties = Setting("kafka.properties", default: "(none)", roles: "all", "Extra librdkafka properties, `key=value;key=value` (TLS, SASL, tuning).")

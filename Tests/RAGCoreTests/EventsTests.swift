@@ -19,6 +19,15 @@ import Testing
         #expect(abs(decoded.deadline.timeIntervalSince(asked.deadline)) < 0.001)
     }
 
+    @Test func datesSurviveRepeatedDecodeAndEncode() throws {
+        var question = asked
+        question.askedAt = try #require(EventCoding.parseDate("2026-11-25T07:24:09.306Z"))
+        for _ in 0..<3 {
+            question = try EventCoding.decode(QuestionAsked.self, from: EventCoding.encode(question))
+        }
+        #expect(EventCoding.formatDate(question.askedAt) == "2026-11-25T07:24:09.306Z")
+    }
+
     @Test func unknownFieldsAreIgnoredAndSecondPrecisionDatesAccepted() throws {
         let json = #"{"schema_version":2,"id":"q","question":"Q","top_k":1,"asked_at":"2026-01-01T00:00:00Z","deadline":"2026-01-01T00:00:30Z","future_field":true}"#
         let decoded = try EventCoding.decode(QuestionAsked.self, from: Data(json.utf8))

@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import RAGCore
 import Testing
 
@@ -64,5 +65,16 @@ import Testing
             #expect(table.contains("`\(setting.environmentVariable)`"))
         }
         #expect(Set(Settings.all.map(\.environmentVariable)).count == Settings.all.count)
+    }
+}
+
+@Suite struct ReadmeTests {
+    @Test func readmeConfigurationTableIsTheGeneratedOne() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("README.md").path) {
+            url.deleteLastPathComponent()
+        }
+        let readme = try String(contentsOf: url.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(Settings.markdownTable()), "README.md's configuration table differs from `ragline settings`")
     }
 }

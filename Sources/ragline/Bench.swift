@@ -1,0 +1,134 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Kafka
+import Logging
+import NIOCore
+import Prometheus
+import RAGCore
+import RaglineApp
+import ServiceLifecycle
+
+/// `ragline bench`: measurements whose results go to BENCHMARKS.md.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self])
+
+    /// `ragline bench pipeline`: `/v1/chat` latency through all four roles on embedded defaults, with one
+    /// Kafka produce->consume hop on the same broker measured in the same run as the baseline.
+    struct Pipeline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Latency of POST /v1/chat through the whole pipeline (embedded defaults).")
+
+        @Option(help: "Measured requests.") var requests = 300
+        @Option(help: "Unmeasured requests first.") var warmup = 30
+        @Option(help: "fetch.wait.max.ms for the roles' consumers.") var fetchWaitMs = 5
+
+        func run() async throws {
+            var logger = Logger(label: "ragline.bench")
+            logger.logLevel = .error
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .error
+                return handler
+            }
+            let data = (NSTemporaryDirectory() as NSString).appendingPathComponent("ragline-bench-\(UUID().uuidString.prefix(6))")
+            defer { try? FileManager.default.removeItem(atPath: data) }
+            var configuration = RaglineConfiguration()
+            configuration.dataDirectory = data
+            configuration.gateway.host = "127.0.0.1"
+            configuration.gateway.port = 0
+            configuration.kafka.fetchWaitMaxMilliseconds = fetchWaitMs
+            configuration.ingest.watchInterval = .milliseconds(100)
+
+            let cluster = try KafkaMockCluster()
+            try RaglineRuntime.createTopics(on: cluster, partitions: 4)
+            try LocalKnowledgeSource.seed(from: configuration.ingest.seedDirectory, into: configuration.knowledgeDirectory, logger: logger)
+            let port = PortBox()
+            let assembly = try RaglineRuntime(configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
+                .assemble(roles: [.ingestWorker, .retriever, .responder, .gateway], brokers: cluster.bootstrapServers, localKnowledgeEvents: true) { await port.set($0) }
+            let group = ServiceGroup(configuration: .init(services: assembly.services.map { .init(service: $0) }, logger: logger))
+            let running = Task { try await group.run() }
+
+            let index = try ProviderFactory.localIndex(configuration)
+            while try await index.counts().values.reduce(0, +) < 34 || assembly.readiness.values.contains(where: { $0.current != .ready }) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let base = "http://127.0.0.1:\(await port.value)"
+            let questions = [
+                "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
+                "Do you accept my insurance provider?", "Can I bring my bicycle on board?", "How long does delivery take?",
+            ]
+            var total: [Double] = [], pipeline: [Double] = [], model: [Double] = []
+            for number in 0..<(warmup + requests) {
+                let start = ContinuousClock.now
+                let body = try await post(base + "/v1/chat", question: questions[number % questions.count])
+                let elapsed = (ContinuousClock.now - start).milliseconds
+                guard number >= warmup else { continue }
+                total.append(elapsed)
+                let timings = body["timings"] as? [String: Double] ?? [:]
+                pipeline.append(timings["pipeline_ms"] ?? .nan)
+                model.append((timings["embedding_ms"] ?? 0) + (timings["search_ms"] ?? 0) + (timings["generation_ms"] ?? 0))
+            }
+            let hop = try await kafkaHop(brokers: cluster.bootstrapServers, fetchWaitMs: fetchWaitMs, count: 100, logger: logger)
+
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+
+            print("| measurement (\(requests) sequential requests, fetch.wait.max.ms=\(fetchWaitMs)) | p50 ms | p99 ms |")
+            print("| --- | --- | --- |")
+            print(row("POST /v1/chat, client-side", total))
+            print(row("pipeline (asked_at -> answer published), server-side", pipeline))
+            print(row("model time (embedding + search + generation)", model))
+            print(row("pipeline minus model time (three Kafka hops, envelopes, JSON)", zip(pipeline, model).map { $0 - $1 }))
+            print(row("baseline: one Kafka produce->consume hop, same broker", hop))
+        }
+
+        func post(_ url: String, question: String) async throws -> [String: Any] {
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["question": question])))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            guard response.status.code == 200 else { throw ValidationError("HTTP \(response.status.code): \(String(buffer: bytes))") }
+            return (try JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
+        }
+
+        func kafkaHop(brokers: String, fetchWaitMs: Int, count: Int, logger: Logger) async throws -> [Double] {
+            let client = KafkaClientConfiguration(bootstrapServers: brokers)
+            let producer = try KafkaProducer(configuration: .init(client: client), logger: logger)
+            var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "bench-hop")
+            consumerConfiguration.fetchWaitMaxMilliseconds = fetchWaitMs
+            consumerConfiguration.startAtEndOnAssign = true
+            try? await Task.sleep(for: .milliseconds(1))
+            let consumer = try KafkaConsumer(configuration: consumerConfiguration, topics: ["bench.hop"], logger: logger)
+            var iterator = consumer.messages.makeAsyncIterator()
+            // Warm up until the consumer has its partitions.
+            while consumer.assignment.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            var samples: [Double] = []
+            for number in 0..<(count + 10) {
+                let start = ContinuousClock.now
+                try await producer.send(.init(topic: "bench.hop", key: nil, value: Data("x".utf8)))
+                guard let message = await iterator.next() else { break }
+                consumer.markProcessed(message)
+                if number >= 10 { samples.append((ContinuousClock.now - start).milliseconds) }
+            }
+            await consumer.shutdown()
+            await producer.shutdown()
+            return samples
+        }
+
+        func row(_ name: String, _ values: [Double]) -> String {
+            let sorted = values.sorted()
+            func percentile(_ p: Double) -> String {
+                guard !sorted.isEmpty else { return "-" }
+                return String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+            }
+            return "| \(name) | \(percentile(0.5)) | \(percentile(0.99)) |"
+        }
+    }
+}
+
+actor PortBox {
+    var value = 0
+    func set(_ port: Int) { value = port }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Kafka
+import RAGCore
+import RaglineApp
+
+/// `ragline topics`: creates the pipeline topics and their dead-letter topics on a real cluster
+/// (`KAFKA_BROKERS`), so topic creation is never left to a person. Existing topics are left alone.
+struct TopicsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "topics", abstract: "Create Ragline's topics on KAFKA_BROKERS (a real cluster).")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let configuration: RaglineConfiguration
+        let brokers: String
+        do {
+            configuration = try await Bootstrap.configuration(options)
+            brokers = try RaglineRuntime.brokers(configuration)
+        } catch {
+            Bootstrap.fail(error)
+        }
+        var client = KafkaClientConfiguration(bootstrapServers: brokers, clientID: "ragline-topics")
+        client.additionalProperties = configuration.kafka.properties
+        let specifications = Topics.allWithDeadLetters.map {
+            KafkaAdmin.TopicSpecification(name: $0, partitions: configuration.kafka.partitions, replicationFactor: configuration.kafka.replicationFactor)
+        }
+        try await KafkaAdmin.createTopics(specifications, client: client)
+        for topic in Topics.allWithDeadLetters {
+            print("\(topic): \(configuration.kafka.partitions) partitions, replication factor \(configuration.kafka.replicationFactor)")
+        }
+    }
+}

@@ -146,7 +146,7 @@ let package = Package(
         .target(
             name: "RaglineTestSupport",
             dependencies: [
-                "RaglineApp", "Kafka", "RAGCore", "Messaging", "Gateway",
+                "RaglineApp", "Kafka", "RAGCore", "Messaging", "Gateway", "LocalProviders",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,6 +169,21 @@ let package = Package(
         .testTarget(
             name: "LocalProvidersTests",
             dependencies: ["LocalProviders", "RAGCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RetrieverTests",
+            dependencies: ["RaglineTestSupport", "Retriever", "Messaging", "RAGCore", "Kafka"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ResponderTests",
+            dependencies: ["RaglineTestSupport", "Responder", "Messaging", "RAGCore", "Kafka"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IngestWorkerTests",
+            dependencies: ["RaglineTestSupport", "IngestWorker", "LocalProviders", "RAGCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

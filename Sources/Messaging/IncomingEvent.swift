@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import RAGCore
 
 /// A consumed pipeline event: its envelope and decoded payload.
@@ -30,6 +31,25 @@ public struct IncomingEvent<Payload: Decodable & Sendable>: Sendable {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context), DecodingError.dataCorrupted(let context):
             "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
         default: "\(error)"
+        }
+    }
+}
+
+extension EventPublisher {
+    /// Decodes `message`, or dead-letters it with the reason (logged too) and returns nil: what every
+    /// consuming stage does first with a record.
+    public func decodeOrDeadLetter<Payload: Decodable & Sendable>(
+        _ message: KafkaConsumerMessage, as _: Payload.Type, expectedType: String, stage: String, logger: Logger
+    ) async throws -> IncomingEvent<Payload>? {
+        switch IncomingEvent<Payload>.decode(message, expectedType: expectedType) {
+        case .success(let event):
+            return event
+        case .failure(let error):
+            logger.error("malformed event dead-lettered", metadata: [
+                "reason": "\(error.reason)", "stage": "\(stage)", "kafka.topic": "\(message.topic)", "kafka.offset": "\(message.offset)",
+            ])
+            try await deadLetter(message, reason: error.reason, stage: stage)
+            return nil
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RAGCore
 
 /// Exponential backoff with full jitter, bounded by attempts and by a deadline (DESIGN 5).
 public struct RetryPolicy: Sendable {
@@ -40,6 +41,16 @@ public struct RetryPolicy: Sendable {
                 try await Task.sleep(for: wait)
                 attempt += 1
             }
+        }
+    }
+}
+
+extension RetryPolicy {
+    /// Runs a provider call, retrying only errors the provider marks retriable (429, 5xx, timeouts),
+    /// never past `deadline`.
+    public func runProviderCall<T: Sendable>(deadline: Date, _ operation: @Sendable () async throws -> T) async throws -> T {
+        try await run(deadline: deadline, shouldRetry: { ($0 as? ProviderError)?.isRetriable ?? false }) { _ in
+            try await operation()
         }
     }
 }

@@ -42,14 +42,9 @@ public struct ResponderService: Service {
     }
 
     func handle(_ message: KafkaConsumerMessage) async throws {
-        let event: IncomingEvent<ContextRetrieved>
-        switch IncomingEvent<ContextRetrieved>.decode(message, expectedType: EventTypes.contextRetrieved) {
-        case .success(let decoded): event = decoded
-        case .failure(let error):
-            logger.error("malformed retrieval event dead-lettered", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
-            try await publisher.deadLetter(message, reason: error.reason, stage: "responder.decode")
-            return
-        }
+        guard let event = try await publisher.decodeOrDeadLetter(
+            message, as: ContextRetrieved.self, expectedType: EventTypes.contextRetrieved, stage: "responder.decode", logger: logger
+        ) else { return }
         let retrieved = event.payload
         let question = retrieved.question
         let answer = await answer(for: retrieved)
@@ -71,9 +66,7 @@ public struct ResponderService: Service {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let response = try await RetryPolicy(maxAttempts: configuration.providerAttempts).run(
-                deadline: question.deadline, shouldRetry: { ($0 as? ProviderError)?.isRetriable ?? false }
-            ) { _ in
+            let response = try await RetryPolicy(maxAttempts: configuration.providerAttempts).runProviderCall(deadline: question.deadline) {
                 try await model.respond(to: request)
             }
             var timings = retrieved.timings

@@ -37,14 +37,9 @@ public struct RetrieverService: Service {
     }
 
     func handle(_ message: KafkaConsumerMessage) async throws {
-        let event: IncomingEvent<QuestionAsked>
-        switch IncomingEvent<QuestionAsked>.decode(message, expectedType: EventTypes.questionAsked) {
-        case .success(let decoded): event = decoded
-        case .failure(let error):
-            logger.error("malformed question event dead-lettered", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
-            try await publisher.deadLetter(message, reason: error.reason, stage: "retriever.decode")
-            return
-        }
+        guard let event = try await publisher.decodeOrDeadLetter(
+            message, as: QuestionAsked.self, expectedType: EventTypes.questionAsked, stage: "retriever.decode", logger: logger
+        ) else { return }
         let question = event.payload
         let trace = event.envelope.traceParent
         var logger = self.logger
@@ -78,19 +73,18 @@ public struct RetrieverService: Service {
     func retrieve(_ question: QuestionAsked) async throws -> ContextRetrieved {
         let clock = ContinuousClock()
         let policy = RetryPolicy(maxAttempts: configuration.providerAttempts)
-        let retriable: @Sendable (any Error) -> Bool = { ($0 as? ProviderError)?.isRetriable ?? false }
         let embedder = self.embedder
         let index = self.index
 
         let embedStart = clock.now
-        let vectors = try await policy.run(deadline: question.deadline, shouldRetry: retriable) { _ in
+        let vectors = try await policy.runProviderCall(deadline: question.deadline) {
             try await embedder.embed([question.question], kind: .query)
         }
         guard let vector = vectors.first else { throw ProviderError(provider: embedder.modelID, message: "embedder returned no vector", isRetriable: false) }
         let embedTime = clock.now - embedStart
 
         let searchStart = clock.now
-        let matches = try await policy.run(deadline: question.deadline, shouldRetry: retriable) { _ in
+        let matches = try await policy.runProviderCall(deadline: question.deadline) {
             try await index.query(vector: vector, topK: question.topK, namespace: question.namespace)
         }
         let searchTime = clock.now - searchStart

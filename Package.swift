@@ -49,6 +49,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Debian's OpenBLAS (cblas), for the encoder's large matrix products.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The encoder's hot loops in C: packed-weight AVX2/FMA kernel (runtime-checked), attention,
+        // LayerNorm, GELU. Always optimised, so that debug builds and tests stay usable.
+        .target(
+            name: "CMiniLM",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        // all-MiniLM-L6-v2 in-process: tokenizer, safetensors reader, BERT encoder, `Embedder`.
+        .target(
+            name: "MiniLM",
+            dependencies: ["RAGCore", "CMiniLM", "COpenBLAS"],
+            swiftSettings: swiftSettings
+        ),
         // Embedded providers: local vector index, folder object store, extractive model, lexical embedder.
         .target(
             name: "LocalProviders",
@@ -119,7 +137,7 @@ let package = Package(
         .target(
             name: "RaglineApp",
             dependencies: [
-                "Kafka", "RAGCore", "LocalProviders", "Messaging",
+                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -169,6 +187,12 @@ let package = Package(
         .testTarget(
             name: "LocalProvidersTests",
             dependencies: ["LocalProviders", "RAGCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MiniLMTests",
+            dependencies: ["MiniLM", "RAGCore", "CMiniLM"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

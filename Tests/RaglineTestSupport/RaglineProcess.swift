@@ -7,8 +7,7 @@ import Glibc
 public final class RaglineProcess: Sendable {
     public let name: String
     public let logFile: String
-    // Process is not Sendable; it is only touched through its thread-safe run/terminate/wait API here.
-    nonisolated(unsafe) private let process: Process
+    private let process: Process
 
     /// The `ragline` executable built next to the test bundle.
     public static var executable: String {
@@ -23,7 +22,7 @@ public final class RaglineProcess: Sendable {
     public init(name: String, arguments: [String], environment: [String: String], logDirectory: String) throws {
         self.name = name
         logFile = (logDirectory as NSString).appendingPathComponent("\(name)-\(UUID().uuidString.prefix(4)).log")
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)

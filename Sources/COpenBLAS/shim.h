@@ -1,0 +1,4 @@
+#ifndef RAGLINE_COPENBLAS_SHIM_H
+#define RAGLINE_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

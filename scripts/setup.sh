@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Ragline needs on Debian/Ubuntu (idempotent): librdkafka for the Kafka client and its
-# embedded mock broker, and kcat for poking at topics. Needs a Swift 6.1+ toolchain on PATH.
+# embedded mock broker, OpenBLAS for the MiniLM encoder, kcat for poking at topics, and the MiniLM model
+# files (scripts/install-model.sh). Needs a Swift 6.1+ toolchain on PATH.
 set -euo pipefail
 
 need_packages=()
-for package in librdkafka-dev pkg-config kcat; do
+for package in librdkafka-dev libopenblas-dev pkg-config kcat python3-pip; do
     dpkg -s "$package" >/dev/null 2>&1 || need_packages+=("$package")
 done
 if [ "${#need_packages[@]}" -gt 0 ]; then
@@ -23,4 +24,5 @@ if ! command -v swift >/dev/null 2>&1; then
         exit 1
     fi
 fi
-echo "setup: librdkafka $(pkg-config --modversion rdkafka), $(swift --version 2>/dev/null | head -n 1)"
+bash "$(dirname "${BASH_SOURCE[0]}")/install-model.sh"
+echo "setup: librdkafka $(pkg-config --modversion rdkafka), OpenBLAS $(pkg-config --modversion openblas), $(swift --version 2>/dev/null | head -n 1)"

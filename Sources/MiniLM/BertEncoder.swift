@@ -68,6 +68,8 @@ public final class BertEncoder: @unchecked Sendable {
 
     public let shape: Shape
     public let threads: Int
+    /// Whether the packed kernel runs its AVX2/FMA path on this CPU.
+    public let usesAVX2 = rl_has_avx2_fma() != 0
     /// Rows (tokens in the batch) from which OpenBLAS takes over from the packed kernel.
     public let blasThreshold: Int
     private let file: SafeTensorsFile

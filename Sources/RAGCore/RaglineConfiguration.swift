@@ -38,7 +38,9 @@ public struct RaglineConfiguration: Sendable {
     public struct Retriever: Sendable {
         public init() {}
 
-        public var embedder = "lexical"
+        public var embedder = "minilm"
+        public var modelDirectory = "models/all-MiniLM-L6-v2"
+        public var embedderThreads = 1
         public var concurrency = 8
         public var adminPort = 9101
     }
@@ -48,7 +50,7 @@ public struct RaglineConfiguration: Sendable {
 
         public var chatModel = "extractive"
         public var concurrency = 8
-        public var noMatchThreshold = 0.35
+        public var noMatchThreshold = 0.45
         public var noMatchAnswer = Settings.noMatchAnswer.defaultDescription
         public var adminPort = 9102
     }
@@ -105,6 +107,8 @@ public struct RaglineConfiguration: Sendable {
         gateway.callbackMaxAttempts = try Self.positive(reader.int(Settings.callbackMaxAttempts, default: d.gateway.callbackMaxAttempts), Settings.callbackMaxAttempts)
 
         retriever.embedder = reader.string(Settings.embedder, default: d.retriever.embedder)
+        retriever.modelDirectory = reader.string(Settings.modelDirectory, default: d.retriever.modelDirectory)
+        retriever.embedderThreads = try Self.positive(reader.int(Settings.embedderThreads, default: d.retriever.embedderThreads), Settings.embedderThreads)
         retriever.concurrency = try Self.positive(reader.int(Settings.retrieverConcurrency, default: d.retriever.concurrency), Settings.retrieverConcurrency)
         responder.chatModel = reader.string(Settings.chatModel, default: d.responder.chatModel)
         responder.concurrency = try Self.positive(reader.int(Settings.responderConcurrency, default: d.responder.concurrency), Settings.responderConcurrency)

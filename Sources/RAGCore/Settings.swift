@@ -25,12 +25,14 @@ public enum Settings {
     public static let callbackAllowedHosts = Setting("ragline.callback.allowed.hosts", default: "(none)", roles: "gateway", "Hosts allowed as callback targets even though they resolve to loopback or private addresses.")
     public static let callbackMaxAttempts = Setting("ragline.callback.max.attempts", default: "6", roles: "gateway", "Delivery attempts per callback, with exponential backoff.")
     // Retriever
-    public static let embedder = Setting("ragline.embedder", default: "lexical", roles: "retriever, ingest-worker", "Embedder: `lexical` (built-in hashed word and character n-grams). MiniLM and hosted embedders slot in here.")
+    public static let embedder = Setting("ragline.embedder", default: "minilm", roles: "retriever, ingest-worker", "Embedder: `minilm` (all-MiniLM-L6-v2 in-process, 384 dimensions) or `lexical` (hashed words and character trigrams; no model files, no semantics). Entries must be re-ingested after a change.")
+    public static let modelDirectory = Setting("ragline.model.dir", default: "models/all-MiniLM-L6-v2", roles: "retriever, ingest-worker", "Folder with the MiniLM model files; `scripts/install-model.sh` fills it.")
+    public static let embedderThreads = Setting("ragline.embedder.threads", default: "1", roles: "retriever, ingest-worker", "Threads one MiniLM forward pass uses (passes run one at a time per process).")
     public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "8", roles: "retriever", "Questions processed at once per instance.")
     // Responder
     public static let chatModel = Setting("ragline.chat.model", default: "extractive", roles: "responder", "Answer writer: `extractive` returns the best entry's approved answer verbatim.")
     public static let responderConcurrency = Setting("ragline.responder.concurrency", default: "8", roles: "responder", "Answers generated at once per instance.")
-    public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "0.35", roles: "responder", "Best-match cosine score under which the answer is `no_match`.")
+    public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "0.45", roles: "responder", "Best-match cosine score under which the answer is `no_match` (0.45 suits MiniLM; about 0.3 suits `lexical`).")
     public static let noMatchAnswer = Setting("ragline.no.match.answer", default: "Sorry, I could not find an answer to that in our knowledge base. Please rephrase, or contact our support team.", roles: "responder", "Text of a `no_match` answer.")
     // Ingest
     public static let embedBatchSize = Setting("ragline.embed.batch.size", default: "32", roles: "ingest-worker", "Records embedded per call while ingesting.")
@@ -43,7 +45,7 @@ public enum Settings {
         kafkaBrokers, kafkaPartitions, kafkaReplicationFactor, kafkaFetchWaitMaxMilliseconds, kafkaProperties,
         chatTimeout, asyncTimeout, maxQuestionLength, maxBodyBytes, defaultTopK, apiKeys, answerCacheSize,
         callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
-        embedder, retrieverConcurrency,
+        embedder, modelDirectory, embedderThreads, retrieverConcurrency,
         chatModel, responderConcurrency, noMatchThreshold, noMatchAnswer,
         embedBatchSize, knowledgeBucket, watchInterval, seedDirectory,
     ]

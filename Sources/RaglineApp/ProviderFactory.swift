@@ -1,13 +1,20 @@
 import LocalProviders
+import MiniLM
 import RAGCore
 
 /// The one place where configuration picks concrete providers. Roles receive only the protocols.
 public enum ProviderFactory {
     public static func embedder(_ configuration: RaglineConfiguration) throws -> any Embedder {
         switch configuration.retriever.embedder {
+        case "minilm":
+            do {
+                return try MiniLMEmbedder(directory: configuration.retriever.modelDirectory, threads: configuration.retriever.embedderThreads)
+            } catch {
+                throw ConfigurationError(setting: Settings.modelDirectory, problem: "is unusable: \(error)")
+            }
         case "lexical": return LexicalEmbedder()
         case let other:
-            throw ConfigurationError(setting: Settings.embedder, problem: "names an unknown embedder \"\(other)\"; known: lexical")
+            throw ConfigurationError(setting: Settings.embedder, problem: "names an unknown embedder \"\(other)\"; known: minilm, lexical")
         }
     }
 

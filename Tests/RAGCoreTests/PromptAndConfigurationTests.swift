@@ -28,7 +28,8 @@ import Testing
         #expect(configuration.gateway.port == 8080)
         #expect(configuration.kafka.brokers == nil)
         #expect(configuration.retriever.adminPort == 9101)
-        #expect(configuration.responder.noMatchThreshold == 0.35)
+        #expect(configuration.responder.noMatchThreshold == 0.45)
+        #expect(configuration.retriever.embedder == "minilm")
     }
 
     @Test func environmentVariablesAreTheDocumentedNames() throws {

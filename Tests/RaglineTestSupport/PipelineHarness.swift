@@ -31,6 +31,7 @@ public final class PipelineHarness: Sendable {
         configuration.gateway.instanceID = "test-\(UUID().uuidString.prefix(8))"
         configuration.ingest.watchInterval = .milliseconds(100)
         configuration.ingest.seedDirectory = (repositoryRoot as NSString).appendingPathComponent("examples/knowledge")
+        configuration.retriever.modelDirectory = (repositoryRoot as NSString).appendingPathComponent("models/all-MiniLM-L6-v2")
         configure(&configuration)
         self.configuration = configuration
         if seedDemoKnowledge {

@@ -162,44 +162,168 @@ void rl_residual_layernorm(float *x, const float *residual, int m, int d, const 
     }
 }
 
+#if RL_X86
+/* exp(x) for 8 floats: range reduction to 2^n * e^r, |r| <= ln2/2, degree-6 polynomial (Cephes expf),
+ * relative error about 1e-7 over the float range. */
+__attribute__((target("avx2,fma")))
+static inline __m256 exp256(__m256 x) {
+    const __m256 high = _mm256_set1_ps(88.3762626647949f), low = _mm256_set1_ps(-88.3762626647949f);
+    x = _mm256_min_ps(_mm256_max_ps(x, low), high);
+    __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
+    fx = _mm256_floor_ps(fx);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(n));
+}
+
+/* GELU(x) = x/2 (1 + erf(x/sqrt2)), erf by Abramowitz-Stegun 7.1.26 (absolute error <= 1.5e-7). */
+__attribute__((target("avx2,fma")))
+static void gelu_avx2(float *x, size_t n) {
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
+    const __m256 one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f);
+    const __m256 p = _mm256_set1_ps(0.3275911f);
+    const __m256 a1 = _mm256_set1_ps(0.254829592f), a2 = _mm256_set1_ps(-0.284496736f), a3 = _mm256_set1_ps(1.421413741f),
+                 a4 = _mm256_set1_ps(-1.453152027f), a5 = _mm256_set1_ps(1.061405429f);
+    const __m256 inverse_sqrt2 = _mm256_set1_ps(0.70710678118654752f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 z = _mm256_mul_ps(v, inverse_sqrt2);
+        __m256 sign = _mm256_and_ps(z, sign_mask);
+        __m256 az = _mm256_andnot_ps(sign_mask, z);
+        __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(p, az, one));
+        __m256 poly = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_fmadd_ps(a5, t, a4), t, a3), t, a2), t, a1);
+        poly = _mm256_mul_ps(poly, t);
+        __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(az, az)));
+        __m256 erf_abs = _mm256_fnmadd_ps(poly, e, one);
+        __m256 erf = _mm256_or_ps(erf_abs, sign);
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, erf)));
+    }
+    const float inverse = 0.70710678118654752f;
+    for (; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * inverse));
+}
+#endif
+
 void rl_gelu(float *x, size_t n) {
+#if RL_X86
+    static int use_avx2 = -1;
+    if (use_avx2 < 0) use_avx2 = rl_has_avx2_fma();
+    if (use_avx2) {
+        gelu_avx2(x, n);
+        return;
+    }
+#endif
     const float inverse_sqrt2 = 0.70710678118654752f;
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * inverse_sqrt2));
 }
 
-void rl_attention_head(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out,
-                       float *scratch) {
+/* scores[j] = exp(scores[j] - maximum); returns their sum. */
+typedef float (*exp_sum_fn)(float *scores, int count, float maximum);
+
+static float exp_sum_portable(float *scores, int count, float maximum) {
+    float sum = 0.0f;
+    for (int j = 0; j < count; j++) {
+        scores[j] = expf(scores[j] - maximum);
+        sum += scores[j];
+    }
+    return sum;
+}
+
+#if RL_X86
+__attribute__((target("avx2,fma")))
+static float exp_sum_avx2(float *scores, int count, float maximum) {
+    int j = 0;
+    __m256 m = _mm256_set1_ps(maximum);
+    __m256 total = _mm256_setzero_ps();
+    for (; j + 8 <= count; j += 8) {
+        __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(scores + j), m));
+        _mm256_storeu_ps(scores + j, e);
+        total = _mm256_add_ps(total, e);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, total);
+    float sum = 0.0f;
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    for (; j < count; j++) {
+        scores[j] = expf(scores[j] - maximum);
+        sum += scores[j];
+    }
+    return sum;
+}
+#endif
+
+/* Attention for one head, written so that every inner loop runs over contiguous memory without a
+ * reduction (the compiler vectorises it): K is transposed into scratch first, scores accumulate over
+ * the head dimension 8 keys at a time, and the output accumulates p * v rows. */
+static inline __attribute__((always_inline)) void attention_body(const float *qkv, int valid, int seq, int hidden,
+                                                                 int head, int head_dim, float *out, float *scratch,
+                                                                 exp_sum_fn exp_sum) {
     const int width = 3 * hidden;
     const float scale = 1.0f / sqrtf((float)head_dim);
     const int offset = head * head_dim;
+    float *kt = scratch;                       /* head_dim x valid */
+    float *scores = scratch + (size_t)head_dim * valid; /* valid (+7 padding) */
+    for (int j = 0; j < valid; j++) {
+        const float *k = qkv + (size_t)j * width + hidden + offset;
+        for (int t = 0; t < head_dim; t++) kt[(size_t)t * valid + j] = k[t];
+    }
     for (int i = 0; i < valid; i++) {
         const float *q = qkv + (size_t)i * width + offset;
+        for (int j = 0; j < valid; j++) scores[j] = 0.0f;
+        for (int t = 0; t < head_dim; t++) {
+            const float qt = q[t] * scale;
+            const float *row = kt + (size_t)t * valid;
+            for (int j = 0; j < valid; j++) scores[j] += qt * row[j];
+        }
         float maximum = -INFINITY;
-        for (int j = 0; j < valid; j++) {
-            const float *kv = qkv + (size_t)j * width + hidden + offset;
-            float dot = 0.0f;
-            for (int t = 0; t < head_dim; t++) dot += q[t] * kv[t];
-            dot *= scale;
-            scratch[j] = dot;
-            if (dot > maximum) maximum = dot;
-        }
-        float sum = 0.0f;
-        for (int j = 0; j < valid; j++) {
-            scratch[j] = expf(scratch[j] - maximum);
-            sum += scratch[j];
-        }
-        float inverse = 1.0f / sum;
+        for (int j = 0; j < valid; j++) maximum = scores[j] > maximum ? scores[j] : maximum;
+        const float sum = exp_sum(scores, valid, maximum);
+        const float inverse = 1.0f / sum;
         float *o = out + (size_t)i * hidden + offset;
         for (int t = 0; t < head_dim; t++) o[t] = 0.0f;
         for (int j = 0; j < valid; j++) {
+            const float pj = scores[j] * inverse;
             const float *v = qkv + (size_t)j * width + 2 * hidden + offset;
-            float p = scratch[j] * inverse;
-            for (int t = 0; t < head_dim; t++) o[t] += p * v[t];
+            for (int t = 0; t < head_dim; t++) o[t] += pj * v[t];
         }
     }
-    for (int i = valid; i < seq; i++) {
-        memset(out + (size_t)i * hidden + offset, 0, sizeof(float) * (size_t)head_dim);
+    for (int i = valid; i < seq; i++) memset(out + (size_t)i * hidden + offset, 0, sizeof(float) * (size_t)head_dim);
+}
+
+#if RL_X86
+__attribute__((target("avx2,fma")))
+static void attention_avx2(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out, float *scratch) {
+    attention_body(qkv, valid, seq, hidden, head, head_dim, out, scratch, exp_sum_avx2);
+}
+#endif
+
+static void attention_portable(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out, float *scratch) {
+    attention_body(qkv, valid, seq, hidden, head, head_dim, out, scratch, exp_sum_portable);
+}
+
+size_t rl_attention_scratch_size(int valid, int head_dim) {
+    return (size_t)head_dim * (size_t)valid + (size_t)valid + 8;
+}
+
+void rl_attention_head(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out,
+                       float *scratch) {
+#if RL_X86
+    static int use_avx2 = -1;
+    if (use_avx2 < 0) use_avx2 = rl_has_avx2_fma();
+    if (use_avx2) {
+        attention_avx2(qkv, valid, seq, hidden, head, head_dim, out, scratch);
+        return;
     }
+#endif
+    attention_portable(qkv, valid, seq, hidden, head, head_dim, out, scratch);
 }
 
 void rl_embeddings(const int32_t *ids, int count, const float *word, const float *position,

@@ -149,7 +149,7 @@ public final class BertEncoder: @unchecked Sendable {
             linear(layer.queryKeyValue, input: hidden, rows: total, output: wide)
             let pairs = sequences.count * shape.heads
             parallel(pairs) { range in
-                let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, lengths.max() ?? 1))
+                let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: rl_attention_scratch_size(Int32(lengths.max() ?? 1), Int32(headDimension)))
                 defer { scratch.deallocate() }
                 for pair in range {
                     let sequence = pair / shape.heads

@@ -33,9 +33,11 @@ void rl_gelu(float *x, size_t n);
 
 /// One attention head of one sequence. qkv rows are [Q | K | V] (3 * hidden wide); the first `valid` rows
 /// are real tokens (padding rows get zeros). Writes head `head` of `out` (rows `hidden` wide).
-/// `scratch` holds at least `valid` floats.
+/// `scratch` holds at least `rl_attention_scratch_size(valid, head_dim)` floats.
 void rl_attention_head(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out,
                        float *scratch);
+
+size_t rl_attention_scratch_size(int valid, int head_dim);
 
 /// Word + position + token-type(0) embeddings of `count` tokens, then LayerNorm, into out[count x d].
 void rl_embeddings(const int32_t *ids, int count, const float *word, const float *position,

@@ -14,6 +14,7 @@ model="$(pwd)/models/all-MiniLM-L6-v2"
 results=()
 for threads in 1 2; do
     results+=("$(.build/release/ragline bench embed --threads "$threads" --model-dir "$model")")
+    results+=("$(.build/release/ragline bench embed --threads "$threads" --model-dir "$model" --blas-threshold 96 | sed 's/"implementation":"ragline"/"implementation":"ragline, OpenBLAS sgemm from 96 rows"/')")
     results+=("$(OMP_NUM_THREADS=$threads "$venv/bin/python" scripts/bench/reference_embed.py "$threads" "$model" benchmarks/embed-texts.json 2>/dev/null)")
 done
 printf '%s\n' "${results[@]}" | python3 -c '

@@ -108,25 +108,30 @@ void rl_linear_packed(const float *x, int m, int k, const float *packed, int n, 
     static int use_avx2 = -1;
     if (use_avx2 < 0) use_avx2 = rl_has_avx2_fma();
     float acc[6 * RL_PANEL_WIDTH];
-    for (int p = panel_begin; p < panel_end; p++) {
-        const float *panel = packed + (size_t)p * RL_PANEL_WIDTH * k;
-        int column0 = p * RL_PANEL_WIDTH;
-        int columns = n - column0 < RL_PANEL_WIDTH ? n - column0 : RL_PANEL_WIDTH;
-        for (int row = 0; row < m; row += 6) {
-            int rows = m - row < 6 ? m - row : 6;
+    /* Rows in blocks that stay in L2 while every panel of the range streams past them. */
+    const int row_block = 120;
+    for (int block = 0; block < m; block += row_block) {
+        int block_end = m - block < row_block ? m : block + row_block;
+        for (int p = panel_begin; p < panel_end; p++) {
+            const float *panel = packed + (size_t)p * RL_PANEL_WIDTH * k;
+            int column0 = p * RL_PANEL_WIDTH;
+            int columns = n - column0 < RL_PANEL_WIDTH ? n - column0 : RL_PANEL_WIDTH;
+            for (int row = block; row < block_end; row += 6) {
+                int rows = block_end - row < 6 ? block_end - row : 6;
 #if RL_X86
-            if (use_avx2) micro_kernel_avx2(x + (size_t)row * k, rows, k, panel, acc);
-            else micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
+                if (use_avx2) micro_kernel_avx2(x + (size_t)row * k, rows, k, panel, acc);
+                else micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
 #else
-            micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
+                micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
 #endif
-            for (int r = 0; r < rows; r++) {
-                float *out = y + (size_t)(row + r) * n + column0;
-                const float *a = acc + r * RL_PANEL_WIDTH;
-                if (bias) {
-                    for (int j = 0; j < columns; j++) out[j] = a[j] + bias[column0 + j];
-                } else {
-                    for (int j = 0; j < columns; j++) out[j] = a[j];
+                for (int r = 0; r < rows; r++) {
+                    float *out = y + (size_t)(row + r) * n + column0;
+                    const float *a = acc + r * RL_PANEL_WIDTH;
+                    if (bias) {
+                        for (int j = 0; j < columns; j++) out[j] = a[j] + bias[column0 + j];
+                    } else {
+                        for (int j = 0; j < columns; j++) out[j] = a[j];
+                    }
                 }
             }
         }

@@ -70,8 +70,10 @@ public final class BertEncoder: @unchecked Sendable {
     public let threads: Int
     /// Whether the packed kernel runs its AVX2/FMA path on this CPU.
     public let usesAVX2 = rl_has_avx2_fma() != 0
-    /// Rows (tokens in the batch) from which OpenBLAS takes over from the packed kernel.
+    /// Rows (tokens in a batch) from which OpenBLAS takes over from the packed kernel. With AVX2 the
+    /// packed kernel measured faster at every size here (BENCHMARKS.md), so OpenBLAS serves CPUs without it.
     public let blasThreshold: Int
+    public static let defaultBLASThreshold = rl_has_avx2_fma() != 0 ? Int.max : 96
     private let file: SafeTensorsFile
     private let wordEmbeddings: UnsafeBufferPointer<Float>
     private let positionEmbeddings: UnsafeBufferPointer<Float>
@@ -79,7 +81,7 @@ public final class BertEncoder: @unchecked Sendable {
     private let embeddingNorm: (gamma: UnsafeBufferPointer<Float>, beta: UnsafeBufferPointer<Float>)
     private let layers: [Layer]
 
-    public init(file: SafeTensorsFile, shape: Shape = Shape(), threads: Int, blasThreshold: Int = 96) throws {
+    public init(file: SafeTensorsFile, shape: Shape = Shape(), threads: Int, blasThreshold: Int = BertEncoder.defaultBLASThreshold) throws {
         self.file = file
         self.shape = shape
         self.threads = max(1, threads)
@@ -189,11 +191,25 @@ public final class BertEncoder: @unchecked Sendable {
             rl_add_bias(output.base, Int32(rows), Int32(layer.outputs), layer.bias.baseAddress)
             return
         }
-        parallel(layer.panels) { range in
-            rl_linear_packed(
-                input.base, Int32(rows), Int32(layer.inputs), layer.packed.assumingMemoryBound(to: Float.self), Int32(layer.outputs),
-                layer.bias.baseAddress, output.base, Int32(range.lowerBound), Int32(range.upperBound)
-            )
+        let packed = SharedFloats(existing: layer.packed.assumingMemoryBound(to: Float.self))
+        if rows >= 6 * threads * 4 {
+            // Many rows: each thread takes its own rows and streams every panel past them.
+            parallel((rows + 5) / 6) { range in
+                let first = range.lowerBound * 6
+                let count = min(rows, range.upperBound * 6) - first
+                rl_linear_packed(
+                    input.base + first * layer.inputs, Int32(count), Int32(layer.inputs), packed.base, Int32(layer.outputs),
+                    layer.bias.baseAddress, output.base + first * layer.outputs, 0, Int32(layer.panels)
+                )
+            }
+        } else {
+            // Few rows (a question): the threads split the output columns instead.
+            parallel(layer.panels) { range in
+                rl_linear_packed(
+                    input.base, Int32(rows), Int32(layer.inputs), packed.base, Int32(layer.outputs),
+                    layer.bias.baseAddress, output.base, Int32(range.lowerBound), Int32(range.upperBound)
+                )
+            }
         }
     }
 
@@ -219,6 +235,11 @@ struct SharedFloats: @unchecked Sendable {
 
     init(count: Int) {
         base = .allocate(capacity: max(1, count))
+    }
+
+    /// Wraps memory owned elsewhere (never deallocate it through this value).
+    init(existing: UnsafeMutablePointer<Float>) {
+        base = existing
     }
 
     func deallocate() {

@@ -21,7 +21,7 @@ public final class MiniLMEmbedder: Embedder {
     public static let requiredFiles = ["model.safetensors", "vocab.txt", "config.json"]
 
     /// Loads the model from `directory`. Fails with a message naming the install command when files are missing.
-    public init(directory: String, threads: Int = 1, maxBatchSize: Int = 32, cacheSize: Int = 4096) throws {
+    public init(directory: String, threads: Int = 1, maxBatchSize: Int = 32, cacheSize: Int = 4096, blasThreshold: Int = BertEncoder.defaultBLASThreshold) throws {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         let missing = Self.requiredFiles.filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
         guard missing.isEmpty else {
@@ -32,7 +32,7 @@ public final class MiniLMEmbedder: Embedder {
         let configuration = try Self.readShape(folder.appendingPathComponent("config.json"))
         let maxSequenceLength = (try? Self.readMaxSequenceLength(folder.appendingPathComponent("sentence_bert_config.json"))) ?? 256
         tokenizer = try BertTokenizer(vocabularyFile: folder.appendingPathComponent("vocab.txt"), maxSequenceLength: maxSequenceLength)
-        encoder = try BertEncoder(file: SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), shape: configuration, threads: threads)
+        encoder = try BertEncoder(file: SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), shape: configuration, threads: threads, blasThreshold: blasThreshold)
         self.maxBatchSize = max(1, maxBatchSize)
         cache = QueryCache(capacity: cacheSize)
     }

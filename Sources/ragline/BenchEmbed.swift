@@ -12,7 +12,7 @@ extension Bench {
         @Option(help: "Model folder.") var modelDir = "models/all-MiniLM-L6-v2"
         @Option(help: "Texts file.") var texts = "benchmarks/embed-texts.json"
         @Option(help: "Single-question calls measured.") var singles = 320
-        @Option(help: "Rows from which OpenBLAS replaces the packed kernel.") var blasThreshold = 96
+        @Option(help: "Rows from which OpenBLAS replaces the packed kernel (default: never with AVX2, else 96).") var blasThreshold: Int?
 
         struct Texts: Decodable {
             let questions: [String]
@@ -22,7 +22,7 @@ extension Bench {
         func run() async throws {
             let input = try JSONDecoder().decode(Texts.self, from: Data(contentsOf: URL(fileURLWithPath: texts)))
             let loadStart = ContinuousClock.now
-            let embedder = try MiniLMEmbedder(directory: modelDir, threads: threads, cacheSize: 0)
+            let embedder = try MiniLMEmbedder(directory: modelDir, threads: threads, cacheSize: 0, blasThreshold: blasThreshold ?? BertEncoder.defaultBLASThreshold)
             let loadTime = ContinuousClock.now - loadStart
             let residentAfterLoad = residentMegabytes()
 
@@ -52,7 +52,7 @@ extension Bench {
                 "single_p50_ms": sorted[sorted.count / 2], "single_p99_ms": sorted[min(sorted.count - 1, sorted.count * 99 / 100)],
                 "questions_per_s": questionsPerSecond, "passages_per_s": passagesPerSecond,
                 "load_s": loadTime.milliseconds / 1000, "rss_mb_after_load": residentAfterLoad, "tokenize_us": tokenizeMicroseconds,
-                "kernel": embedder.encoder.usesAVX2 ? "packed AVX2/FMA + OpenBLAS" : "portable + OpenBLAS",
+                "kernel": (embedder.encoder.usesAVX2 ? "packed AVX2/FMA" : "portable") + (embedder.encoder.blasThreshold == .max ? "" : ", OpenBLAS from \(embedder.encoder.blasThreshold) rows"),
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
         }

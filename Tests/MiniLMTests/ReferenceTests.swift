@@ -70,9 +70,10 @@ import Testing
         print("MiniLM reference: worst cosine \(worst.0) for \(worst.1.prefix(40).debugDescription)")
     }
 
-    @Test func embeddingsMatchInBatchesOnBothPaths() throws {
-        let embedder = try Self.embedder.get()
-        // The whole set in one call: 64 texts in batches of 32, hundreds of rows, so OpenBLAS runs.
+    @Test(arguments: [Int.max, 1])
+    func embeddingsMatchInBatchesWithTheKernelAndWithOpenBLAS(blasThreshold: Int) throws {
+        // The whole set in one call: 64 texts in batches of 32 (hundreds of rows, threads split rows).
+        let embedder = try MiniLMEmbedder(directory: Self.modelDirectory, threads: 2, blasThreshold: blasThreshold)
         let vectors = embedder.embedNow(Self.references.map(\.text))
         for (vector, reference) in zip(vectors, Self.references) {
             #expect(cosine(vector, reference.embedding) >= 0.9999, "\(reference.text.prefix(60).debugDescription)")

@@ -148,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "ragline",
             dependencies: [
-                "RaglineApp", "RAGCore", "Kafka", "MiniLM",
+                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -51,55 +51,43 @@ static void micro_kernel_portable(const float *x, int rows, int k, const float *
 }
 
 #if RL_X86
-/* 6 rows x 16 columns held in 12 ymm accumulators; each k step loads one 16-wide panel row (two ymm)
- * and broadcasts one x value per row. */
-__attribute__((target("avx2,fma")))
-static void micro_kernel_avx2(const float *x, int rows, int k, const float *panel, float *acc) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    const float *x0 = x, *x1 = x + k, *x2 = x + 2 * (size_t)k, *x3 = x + 3 * (size_t)k, *x4 = x + 4 * (size_t)k,
-                *x5 = x + 5 * (size_t)k;
-    if (rows == 6) {
-        for (int kk = 0; kk < k; kk++) {
-            __m256 b0 = _mm256_load_ps(panel + (size_t)kk * 16);
-            __m256 b1 = _mm256_load_ps(panel + (size_t)kk * 16 + 8);
-            __m256 a;
-            a = _mm256_broadcast_ss(x0 + kk); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-            a = _mm256_broadcast_ss(x1 + kk); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-            a = _mm256_broadcast_ss(x2 + kk); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-            a = _mm256_broadcast_ss(x3 + kk); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-            a = _mm256_broadcast_ss(x4 + kk); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-            a = _mm256_broadcast_ss(x5 + kk); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
-        }
-    } else {
-        /* Fewer rows at the bottom edge: point the missing rows at row 0 and drop their results. */
-        if (rows < 2) x1 = x0;
-        if (rows < 3) x2 = x0;
-        if (rows < 4) x3 = x0;
-        if (rows < 5) x4 = x0;
-        if (rows < 6) x5 = x0;
-        for (int kk = 0; kk < k; kk++) {
-            __m256 b0 = _mm256_load_ps(panel + (size_t)kk * 16);
-            __m256 b1 = _mm256_load_ps(panel + (size_t)kk * 16 + 8);
-            __m256 a;
-            a = _mm256_broadcast_ss(x0 + kk); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-            a = _mm256_broadcast_ss(x1 + kk); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-            a = _mm256_broadcast_ss(x2 + kk); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-            a = _mm256_broadcast_ss(x3 + kk); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-            a = _mm256_broadcast_ss(x4 + kk); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-            a = _mm256_broadcast_ss(x5 + kk); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+/* R rows (1-6, a compile-time constant after inlining) x 16 columns in 2R ymm accumulators; each k step
+ * loads one 16-wide panel row (two ymm) and broadcasts one x value per row. Edge blocks get their own
+ * instantiation, so no FMA is spent on rows that do not exist. */
+__attribute__((target("avx2,fma"), always_inline))
+static inline void micro_kernel_rows(const float *x, int k, const float *panel, float *acc, const int R) {
+    __m256 c0[6], c1[6];
+    const float *rows[6];
+    for (int r = 0; r < R; r++) {
+        c0[r] = _mm256_setzero_ps();
+        c1[r] = _mm256_setzero_ps();
+        rows[r] = x + (size_t)r * k;
+    }
+    for (int kk = 0; kk < k; kk++) {
+        __m256 b0 = _mm256_load_ps(panel + (size_t)kk * 16);
+        __m256 b1 = _mm256_load_ps(panel + (size_t)kk * 16 + 8);
+        for (int r = 0; r < R; r++) {
+            __m256 a = _mm256_broadcast_ss(rows[r] + kk);
+            c0[r] = _mm256_fmadd_ps(a, b0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(a, b1, c1[r]);
         }
     }
-    _mm256_storeu_ps(acc + 0, c00); _mm256_storeu_ps(acc + 8, c01);
-    _mm256_storeu_ps(acc + 16, c10); _mm256_storeu_ps(acc + 24, c11);
-    _mm256_storeu_ps(acc + 32, c20); _mm256_storeu_ps(acc + 40, c21);
-    _mm256_storeu_ps(acc + 48, c30); _mm256_storeu_ps(acc + 56, c31);
-    _mm256_storeu_ps(acc + 64, c40); _mm256_storeu_ps(acc + 72, c41);
-    _mm256_storeu_ps(acc + 80, c50); _mm256_storeu_ps(acc + 88, c51);
+    for (int r = 0; r < R; r++) {
+        _mm256_storeu_ps(acc + r * 16, c0[r]);
+        _mm256_storeu_ps(acc + r * 16 + 8, c1[r]);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void micro_kernel_avx2(const float *x, int rows, int k, const float *panel, float *acc) {
+    switch (rows) {
+    case 6: micro_kernel_rows(x, k, panel, acc, 6); break;
+    case 5: micro_kernel_rows(x, k, panel, acc, 5); break;
+    case 4: micro_kernel_rows(x, k, panel, acc, 4); break;
+    case 3: micro_kernel_rows(x, k, panel, acc, 3); break;
+    case 2: micro_kernel_rows(x, k, panel, acc, 2); break;
+    default: micro_kernel_rows(x, k, panel, acc, 1); break;
+    }
 }
 #endif
 
@@ -116,8 +104,11 @@ void rl_linear_packed(const float *x, int m, int k, const float *packed, int n, 
             const float *panel = packed + (size_t)p * RL_PANEL_WIDTH * k;
             int column0 = p * RL_PANEL_WIDTH;
             int columns = n - column0 < RL_PANEL_WIDTH ? n - column0 : RL_PANEL_WIDTH;
-            for (int row = block; row < block_end; row += 6) {
-                int rows = block_end - row < 6 ? block_end - row : 6;
+            int block_rows = block_end - block;
+            int groups = (block_rows + 5) / 6;
+            for (int group = 0, row = block; group < groups; group++) {
+                /* Even groups (14 rows: 5+5+4, not 6+6+2) keep every group's accumulators busy. */
+                int rows = (block_rows - (row - block) + (groups - group) - 1) / (groups - group);
 #if RL_X86
                 if (use_avx2) micro_kernel_avx2(x + (size_t)row * k, rows, k, panel, acc);
                 else micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
@@ -133,6 +124,7 @@ void rl_linear_packed(const float *x, int m, int k, const float *packed, int n, 
                         for (int j = 0; j < columns; j++) out[j] = a[j];
                     }
                 }
+                row += rows;
             }
         }
     }

@@ -20,8 +20,13 @@ public struct KnowledgeIngestor: Sendable {
         self.parser = parser
     }
 
-    /// Ingests the object. `rejected` is called for each bad line before ingestion continues.
-    public func ingest(_ source: KnowledgeSource, rejected: @Sendable (_ line: Substring, _ error: KnowledgeLineError) async throws -> Void) async throws -> IngestReport {
+    /// Ingests the object. `rejected` is called for each bad line before ingestion continues, `progress`
+    /// with the number of lines read after each batch.
+    public func ingest(
+        _ source: KnowledgeSource,
+        progress: @Sendable (_ linesRead: Int) -> Void = { _ in },
+        rejected: @Sendable (_ line: Substring, _ error: KnowledgeLineError) async throws -> Void
+    ) async throws -> IngestReport {
         var report = IngestReport(key: source.key)
         var kept: [String: Set<String>] = [:]
         var batch: [KnowledgeRecord] = []
@@ -39,6 +44,7 @@ public struct KnowledgeIngestor: Sendable {
                     try await write(batch, source: source, kept: &kept)
                     report.accepted += batch.count
                     batch.removeAll(keepingCapacity: true)
+                    progress(lineNumber)
                 }
             }
         }
@@ -46,6 +52,7 @@ public struct KnowledgeIngestor: Sendable {
             try await write(batch, source: source, kept: &kept)
             report.accepted += batch.count
         }
+        progress(lineNumber)
         report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: kept)
         return report
     }

@@ -43,11 +43,12 @@ public final class RaglineProcess: Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then waits up to `timeout`; returns the exit status, or nil if it had to be killed.
+    /// SIGTERM (unless `signal` is false: then it only waits), then waits up to `timeout`; returns the exit
+    /// status, or nil if it had to be killed.
     @discardableResult
-    public func terminate(timeout: Duration = .seconds(30)) async -> Int32? {
+    public func terminate(timeout: Duration = .seconds(30), signal: Bool = true) async -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
+        if signal { process.terminate() }
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))

@@ -94,3 +94,22 @@ struct PipelineAnswersTests {
         }
     }
 }
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct DeadlineTests {
+    @Test func chatWithoutARunningRetrieverTimesOutWith504AndTheID() async throws {
+        let pipeline = try PipelineHarness(seedDemoKnowledge: false) { configuration in
+            configuration.gateway.chatTimeout = .seconds(1)
+        }
+        let base = try #require(try await pipeline.start(roles: [.gateway], localKnowledgeEvents: false))
+        try await withAsyncCleanup({ await pipeline.stop() }) {
+            let http = TestHTTP(baseURL: base)
+            let reply = try await http.post("/v1/chat", json: ["question": "Is anybody there?"])
+            #expect(reply.status == 504)
+            let id = try #require(reply.json["id"] as? String)
+            #expect((reply.json["error"] as? [String: Any])?["code"] as? String == "deadline_exceeded")
+            // The question was accepted: polling says it is pending.
+            #expect(try await http.get("/v1/questions/\(id)").json["status"] as? String == "pending")
+        }
+    }
+}

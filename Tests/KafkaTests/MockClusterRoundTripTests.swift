@@ -143,3 +143,40 @@ func waitUntil(timeout: Duration = .seconds(15), _ condition: @Sendable () -> Bo
 }
 
 struct WaitTimedOut: Error {}
+
+/// The embedded broker speaks the real protocol: an independent client (kcat) produces to it and reads
+/// what Ragline's producer wrote, headers included.
+@Suite struct ExternalClientTests {
+    @Test func kcatTalksToTheMockCluster() async throws {
+        let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = try #require(kcat, "kcat is installed by scripts/setup.sh")
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("external", partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: cluster.bootstrapServers)), logger: Logger(label: "t"))
+        try await producer.send(.init(topic: "external", key: Data("k".utf8), value: Data("from-swift".utf8), headers: [.init(name: "h1", string: "v1")]))
+        await producer.shutdown()
+
+        func run(_ arguments: [String], input: String? = nil) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            let inputPipe = Pipe()
+            if input != nil { process.standardInput = inputPipe }
+            try process.run()
+            if let input {
+                inputPipe.fileHandleForWriting.write(Data(input.utf8))
+                try inputPipe.fileHandleForWriting.close()
+            }
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        _ = try run(["-P", "-b", cluster.bootstrapServers, "-t", "external", "-k", "k2"], input: "from-kcat\n")
+        let consumed = try run(["-C", "-b", cluster.bootstrapServers, "-t", "external", "-o", "beginning", "-e", "-f", "%k=%s %h\n"])
+        #expect(consumed.contains("k=from-swift h1=v1"), "\(consumed)")
+        #expect(consumed.contains("k2=from-kcat"), "\(consumed)")
+    }
+}

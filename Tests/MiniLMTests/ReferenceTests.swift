@@ -122,3 +122,22 @@ import Testing
         }
     }
 }
+
+@Suite struct ConcurrencyTests {
+    @Test func concurrentCallersGetTheSameVectorsAsSequentialOnes() async throws {
+        let embedder = try ReferenceTests.embedder.get()
+        let texts = ReferenceTests.references.prefix(24).map(\.text)
+        let sequential = embedder.embedNow(texts)
+        let concurrent = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, text) in texts.enumerated() {
+                group.addTask { (index, try await embedder.embed([text], kind: index.isMultiple(of: 2) ? .query : .passage)[0]) }
+            }
+            var results = [[Float]](repeating: [], count: texts.count)
+            for try await (index, vector) in group { results[index] = vector }
+            return results
+        }
+        for (a, b) in zip(sequential, concurrent) {
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
+    }
+}

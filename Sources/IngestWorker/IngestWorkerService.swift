@@ -9,27 +9,19 @@ import ServiceLifecycle
 /// Consumes S3-style object events from `rag.ingest.events` and applies them to the index. Bad lines and
 /// malformed events are logged, counted and dead-lettered to `rag.ingest.events.dlq`.
 public struct IngestWorkerService: Service {
-    let loop: ConsumerLoop
-    let publisher: EventPublisher
+    let stage: ConsumingStage
     let ingestor: KnowledgeIngestor
-    let readiness: Readiness
-    let logger: Logger
     let rejectedLines = Counter(label: "ragline_ingest_rejected_lines_total")
     let acceptedLines = Counter(label: "ragline_ingest_accepted_lines_total")
     let objects = Counter(label: "ragline_ingest_objects_total")
 
     public init(consumer: KafkaConsumer, publisher: EventPublisher, ingestor: KnowledgeIngestor, readiness: Readiness, logger: Logger) {
-        var logger = logger
-        logger[metadataKey: LogKeys.role] = "ingest-worker"
-        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
-        self.publisher = publisher
+        self.stage = ConsumingStage(role: "ingest-worker", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.ingestor = ingestor
-        self.readiness = readiness
-        self.logger = logger
     }
 
     public func run() async throws {
-        await loop.run(onStart: readiness.markReady) { message in
+        await stage.run { message in
             try await handle(message)
         }
     }
@@ -40,12 +32,12 @@ public struct IngestWorkerService: Service {
             events = try ObjectEventDecoder.decode(message.value)
         } catch {
             let reason = (error as? ObjectEventDecodingError)?.reason ?? "\(error)"
-            logger.error("malformed object event dead-lettered", metadata: ["reason": "\(reason)", "kafka.offset": "\(message.offset)"])
-            try await publisher.deadLetter(message, reason: reason, stage: "ingest.decode")
+            stage.logger.error("malformed object event dead-lettered", metadata: ["reason": "\(reason)", "kafka.offset": "\(message.offset)"])
+            try await stage.publisher.deadLetter(message, reason: reason, stage: "ingest.decode")
             return
         }
         if events.isEmpty {
-            logger.debug("event without object changes skipped (s3:TestEvent or other)")
+            stage.logger.debug("event without object changes skipped (s3:TestEvent or other)")
         }
         for event in events {
             try await apply(event, message: message)
@@ -53,7 +45,7 @@ public struct IngestWorkerService: Service {
     }
 
     func apply(_ event: ObjectEvent, message: KafkaConsumerMessage) async throws {
-        var logger = self.logger
+        var logger = stage.logger
         logger[metadataKey: LogKeys.objectKey] = "\(event.key)"
         guard event.source.isKnowledgeFile else {
             logger.info("object is not a .jsonl knowledge file; skipped")
@@ -65,17 +57,17 @@ public struct IngestWorkerService: Service {
             report = try await ingestor.remove(event.source)
         case .created:
             do {
-                let publisher = self.publisher
+                let publisher = stage.publisher
                 let rejectedLines = self.rejectedLines
                 report = try await ingestor.ingest(event.source) { [logger] line, error in
                     logger.warning("knowledge line rejected", metadata: ["line": "\(error.line)", "reason": "\(error.reason)"])
                     rejectedLines.increment()
-                    try await publisher.deadLetterLine(line, file: event.key, lineNumber: error.line, reason: error.reason, sourceTopic: message.topic)
+                    try await stage.publisher.deadLetterLine(line, file: event.key, lineNumber: error.line, reason: error.reason, sourceTopic: message.topic)
                 }
             } catch let error as ProviderError where !error.isRetriable {
                 // The object cannot be read or embedded, and retrying will not change that: record the event.
                 logger.error("object could not be ingested; event dead-lettered", metadata: [LogKeys.error: "\(error)"])
-                try await publisher.deadLetter(message, reason: error.description, stage: "ingest.object")
+                try await stage.publisher.deadLetter(message, reason: error.description, stage: "ingest.object")
                 return
             }
         }

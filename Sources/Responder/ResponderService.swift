@@ -16,41 +16,33 @@ public struct ResponderConfiguration: Sendable {
 
 /// Consumes `rag.retrievals`, builds the prompt, asks the `ChatModel`, and publishes `rag.answers`.
 public struct ResponderService: Service {
-    let loop: ConsumerLoop
-    let publisher: EventPublisher
+    let stage: ConsumingStage
     let model: any ChatModel
-    let readiness: Readiness
     let configuration: ResponderConfiguration
-    let logger: Logger
     let answered = Counter(label: "ragline_responder_answers_total")
 
     public init(consumer: KafkaConsumer, publisher: EventPublisher, model: any ChatModel, readiness: Readiness, configuration: ResponderConfiguration = .init(), logger: Logger) {
-        var logger = logger
-        logger[metadataKey: LogKeys.role] = "responder"
-        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
-        self.publisher = publisher
+        self.stage = ConsumingStage(role: "responder", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.model = model
-        self.readiness = readiness
         self.configuration = configuration
-        self.logger = logger
     }
 
     public func run() async throws {
-        await loop.run(onStart: readiness.markReady) { message in
+        await stage.run { message in
             try await handle(message)
         }
     }
 
     func handle(_ message: KafkaConsumerMessage) async throws {
-        guard let event = try await publisher.decodeOrDeadLetter(
-            message, as: ContextRetrieved.self, expectedType: EventTypes.contextRetrieved, stage: "responder.decode", logger: logger
+        guard let event = try await stage.publisher.decodeOrDeadLetter(
+            message, as: ContextRetrieved.self, expectedType: EventTypes.contextRetrieved, stage: "responder.decode", logger: stage.logger
         ) else { return }
         let retrieved = event.payload
         let question = retrieved.question
         let answer = await answer(for: retrieved)
-        try await publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: question.id, trace: event.envelope.traceParent)
+        try await stage.publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: question.id, trace: event.envelope.traceParent)
         answered.increment()
-        logger.debug("answer published", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.status: "\(answer.status)"])
+        stage.logger.debug("answer published", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.status: "\(answer.status)"])
     }
 
     func answer(for retrieved: ContextRetrieved) async -> AnswerReady {
@@ -79,7 +71,7 @@ public struct ResponderService: Service {
                 timings: timings, usage: response.usage
             )
         } catch {
-            logger.error("generation failed", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
+            stage.logger.error("generation failed", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
             let status: AnswerStatus = question.deadline <= Date() ? .expired : .failed
             return AnswerReady.unanswered(question, status: status, reason: "generation failed: \(error)", timings: retrieved.timings)
         }

@@ -8,41 +8,33 @@ import ServiceLifecycle
 
 /// Consumes `rag.questions`, embeds each question, searches the index and publishes `rag.retrievals`.
 public struct RetrieverService: Service {
-    let loop: ConsumerLoop
-    let publisher: EventPublisher
+    let stage: ConsumingStage
     let embedder: any Embedder
     let index: any VectorIndex
-    let readiness: Readiness
     let configuration: RetrieverConfiguration
-    let logger: Logger
     let processed = Counter(label: "ragline_retriever_questions_total")
     let latency = Timer(label: "ragline_retriever_seconds")
 
     public init(consumer: KafkaConsumer, publisher: EventPublisher, embedder: any Embedder, index: any VectorIndex, readiness: Readiness, configuration: RetrieverConfiguration = .init(), logger: Logger) {
-        var logger = logger
-        logger[metadataKey: LogKeys.role] = "retriever"
-        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
-        self.publisher = publisher
+        self.stage = ConsumingStage(role: "retriever", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.embedder = embedder
         self.index = index
-        self.readiness = readiness
         self.configuration = configuration
-        self.logger = logger
     }
 
     public func run() async throws {
-        await loop.run(onStart: readiness.markReady) { message in
+        await stage.run { message in
             try await handle(message)
         }
     }
 
     func handle(_ message: KafkaConsumerMessage) async throws {
-        guard let event = try await publisher.decodeOrDeadLetter(
-            message, as: QuestionAsked.self, expectedType: EventTypes.questionAsked, stage: "retriever.decode", logger: logger
+        guard let event = try await stage.publisher.decodeOrDeadLetter(
+            message, as: QuestionAsked.self, expectedType: EventTypes.questionAsked, stage: "retriever.decode", logger: stage.logger
         ) else { return }
         let question = event.payload
         let trace = event.envelope.traceParent
-        var logger = self.logger
+        var logger = stage.logger
         logger[metadataKey: LogKeys.questionID] = "\(question.id)"
 
         guard question.deadline > Date() else {
@@ -58,7 +50,7 @@ public struct RetrieverService: Service {
         }
         switch outcome {
         case .success(let retrieved):
-            try await publisher.publish(retrieved, type: EventTypes.contextRetrieved, topic: Topics.retrievals, key: question.id, trace: trace)
+            try await stage.publisher.publish(retrieved, type: EventTypes.contextRetrieved, topic: Topics.retrievals, key: question.id, trace: trace)
             processed.increment()
             logger.debug("context retrieved", metadata: ["matches": "\(retrieved.matches.count)", "best": "\(retrieved.matches.first?.score ?? 0)"])
         case .failure(let error):
@@ -96,6 +88,6 @@ public struct RetrieverService: Service {
     }
 
     func publishAnswer(_ answer: AnswerReady, trace: TraceParent) async throws {
-        try await publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: answer.id, trace: trace)
+        try await stage.publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: answer.id, trace: trace)
     }
 }

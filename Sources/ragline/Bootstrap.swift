@@ -44,6 +44,24 @@ enum Bootstrap {
         try await group.run()
     }
 
+    /// The configuration, or one line on standard error and exit status 2.
+    static func configurationOrExit(_ options: CommonOptions) async -> RaglineConfiguration {
+        do {
+            return try await configuration(options)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// `KAFKA_BROKERS` or the embedded broker's published address, or one line and exit status 2.
+    static func brokersOrExit(_ configuration: RaglineConfiguration) -> String {
+        do {
+            return try RaglineRuntime.brokers(configuration)
+        } catch {
+            fail(error)
+        }
+    }
+
     /// Prints a configuration error as one line and exits non-zero.
     static func fail(_ error: any Error) -> Never {
         FileHandle.standardError.write(Data("ragline: \(error)\n".utf8))

@@ -11,8 +11,7 @@ struct Dev: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
-        let configuration: RaglineConfiguration
-        do { configuration = try await Bootstrap.configuration(options) } catch { Bootstrap.fail(error) }
+        let configuration = await Bootstrap.configurationOrExit(options)
         let logger = Bootstrap.logging(configuration, label: "ragline.dev")
         let registry = Bootstrap.metrics()
 
@@ -49,8 +48,7 @@ struct Broker: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
-        let configuration: RaglineConfiguration
-        do { configuration = try await Bootstrap.configuration(options) } catch { Bootstrap.fail(error) }
+        let configuration = await Bootstrap.configurationOrExit(options)
         let logger = Bootstrap.logging(configuration, label: "ragline.broker")
         let cluster = try KafkaMockCluster()
         try RaglineRuntime.createTopics(on: cluster, partitions: configuration.kafka.partitions)

@@ -21,8 +21,7 @@ struct Ingest: AsyncParsableCommand {
         }
         let files = try paths.flatMap(Self.jsonlFiles)
         guard !files.isEmpty else { throw ValidationError("no .jsonl files in \(paths.joined(separator: ", "))") }
-        let configuration: RaglineConfiguration
-        do { configuration = try await Bootstrap.configuration(options) } catch { Bootstrap.fail(error) }
+        let configuration = await Bootstrap.configurationOrExit(options)
         _ = Bootstrap.logging(configuration, label: "ragline.ingest")
 
         var keys: [String: URL] = [:]

@@ -6,14 +6,8 @@ import RaglineApp
 /// `ragline gateway|retriever|responder|ingest-worker`: one role per process (one ECS service each).
 enum RoleCommand {
     static func run(_ role: Role, options: CommonOptions) async throws {
-        let configuration: RaglineConfiguration
-        let brokers: String
-        do {
-            configuration = try await Bootstrap.configuration(options)
-            brokers = try RaglineRuntime.brokers(configuration)
-        } catch {
-            Bootstrap.fail(error)
-        }
+        let configuration = await Bootstrap.configurationOrExit(options)
+        let brokers = Bootstrap.brokersOrExit(configuration)
         let logger = Bootstrap.logging(configuration, label: "ragline.\(role.rawValue)")
         let registry = Bootstrap.metrics()
         let runtime = RaglineRuntime(configuration: configuration, logger: logger, registry: registry)

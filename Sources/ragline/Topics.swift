@@ -10,14 +10,8 @@ struct TopicsCommand: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
-        let configuration: RaglineConfiguration
-        let brokers: String
-        do {
-            configuration = try await Bootstrap.configuration(options)
-            brokers = try RaglineRuntime.brokers(configuration)
-        } catch {
-            Bootstrap.fail(error)
-        }
+        let configuration = await Bootstrap.configurationOrExit(options)
+        let brokers = Bootstrap.brokersOrExit(configuration)
         var client = KafkaClientConfiguration(bootstrapServers: brokers, clientID: "ragline-topics")
         client.additionalProperties = configuration.kafka.properties
         let specifications = Topics.allWithDeadLetters.map {

@@ -67,6 +67,16 @@ let package = Package(
             dependencies: ["RAGCore", "CMiniLM", "COpenBLAS"],
             swiftSettings: swiftSettings
         ),
+        // OpenAI-compatible chat completions and embeddings (Hugging Face router, vLLM, TGI, Ollama, OpenAI)
+        // and Hugging Face feature extraction.
+        .target(
+            name: "OpenAICompatible",
+            dependencies: [
+                "RAGCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Embedded providers: local vector index, folder object store, extractive model, lexical embedder.
         .target(
             name: "LocalProviders",
@@ -137,7 +147,7 @@ let package = Package(
         .target(
             name: "RaglineApp",
             dependencies: [
-                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM",
+                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM", "OpenAICompatible",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -187,6 +197,14 @@ let package = Package(
         .testTarget(
             name: "LocalProvidersTests",
             dependencies: ["LocalProviders", "RAGCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenAICompatibleTests",
+            dependencies: [
+                "OpenAICompatible", "RAGCore", "RaglineTestSupport", "Messaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

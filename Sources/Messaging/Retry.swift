@@ -34,7 +34,8 @@ public struct RetryPolicy: Sendable {
                 return try await operation(attempt)
             } catch {
                 guard attempt < maxAttempts, shouldRetry(error), !Task.isCancelled else { throw error }
-                let wait = delay(beforeRetry: attempt)
+                // A server's Retry-After wins over our own backoff when it asks for longer.
+                let wait = max(delay(beforeRetry: attempt), (error as? ProviderError)?.retryAfter ?? .zero)
                 if let deadline, Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) > deadline {
                     throw error
                 }

@@ -104,11 +104,14 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public let provider: String
     public let message: String
     public let isRetriable: Bool
+    /// How long the server asked us to wait before retrying (`Retry-After`), if it said.
+    public let retryAfter: Duration?
 
-    public init(provider: String, message: String, isRetriable: Bool) {
+    public init(provider: String, message: String, isRetriable: Bool, retryAfter: Duration? = nil) {
         self.provider = provider
         self.message = message
         self.isRetriable = isRetriable
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(provider): \(message)" }

@@ -55,6 +55,24 @@ public struct RaglineConfiguration: Sendable {
         public var adminPort = 9102
     }
 
+    /// The OpenAI-compatible chat server and the hosted embedder.
+    public struct Hosted: Sendable {
+        public init() {}
+
+        public var llmBaseURL = "https://router.huggingface.co/v1"
+        public var llmModel = "meta-llama/Llama-3.1-8B-Instruct"
+        public var llmAPIKey: String?
+        public var huggingFaceToken: String?
+        public var llmMaxTokens = 512
+        public var llmTemperature = 0.2
+        public var llmTimeout: Duration = .seconds(30)
+        public var llmStream = false
+        public var embeddingsURL: String?
+        public var embeddingsModel = "sentence-transformers/all-MiniLM-L6-v2"
+        public var embeddingsDimensions = 384
+        public var embeddingsAPIKey: String?
+    }
+
     public struct Ingest: Sendable {
         public init() {}
 
@@ -72,6 +90,7 @@ public struct RaglineConfiguration: Sendable {
     public var retriever = Retriever()
     public var responder = Responder()
     public var ingest = Ingest()
+    public var hosted = Hosted()
 
     public static let `default` = RaglineConfiguration()
 
@@ -115,6 +134,19 @@ public struct RaglineConfiguration: Sendable {
         responder.noMatchThreshold = reader.double(Settings.noMatchThreshold, default: d.responder.noMatchThreshold)
         responder.noMatchAnswer = reader.string(Settings.noMatchAnswer, default: d.responder.noMatchAnswer)
 
+        hosted.llmBaseURL = reader.string(Settings.llmBaseURL, default: d.hosted.llmBaseURL)
+        hosted.llmModel = reader.string(Settings.llmModel, default: d.hosted.llmModel)
+        hosted.llmAPIKey = reader.optionalString(Settings.llmAPIKey)
+        hosted.huggingFaceToken = reader.optionalString(Settings.huggingFaceToken)
+        hosted.llmMaxTokens = try Self.positive(reader.int(Settings.llmMaxTokens, default: d.hosted.llmMaxTokens), Settings.llmMaxTokens)
+        hosted.llmTemperature = reader.double(Settings.llmTemperature, default: d.hosted.llmTemperature)
+        hosted.llmTimeout = .milliseconds(Int(try Self.positive(reader.double(Settings.llmTimeout, default: 30), Settings.llmTimeout) * 1000))
+        hosted.llmStream = try Self.boolean(reader.optionalString(Settings.llmStream), Settings.llmStream) ?? d.hosted.llmStream
+        hosted.embeddingsURL = reader.optionalString(Settings.embeddingsURL)
+        hosted.embeddingsModel = reader.string(Settings.embeddingsModel, default: d.hosted.embeddingsModel)
+        hosted.embeddingsDimensions = try Self.positive(reader.int(Settings.embeddingsDimensions, default: d.hosted.embeddingsDimensions), Settings.embeddingsDimensions)
+        hosted.embeddingsAPIKey = reader.optionalString(Settings.embeddingsAPIKey)
+
         ingest.embedBatchSize = try Self.positive(reader.int(Settings.embedBatchSize, default: d.ingest.embedBatchSize), Settings.embedBatchSize)
         ingest.bucket = reader.string(Settings.knowledgeBucket, default: d.ingest.bucket)
         ingest.watchInterval = .milliseconds(try Self.positive(reader.int(Settings.watchInterval, default: 1000), Settings.watchInterval))
@@ -137,6 +169,15 @@ public struct RaglineConfiguration: Sendable {
     private static func positive<T: Comparable & Numeric>(_ value: T, _ setting: Setting) throws -> T {
         guard value > 0 else { throw ConfigurationError(setting: setting, problem: "must be positive, got \(value)") }
         return value
+    }
+
+    private static func boolean(_ text: String?, _ setting: Setting) throws -> Bool? {
+        guard let text else { return nil }
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(setting: setting, problem: "must be true or false, got \"\(text)\"")
+        }
     }
 
     private static func port(_ value: Int, _ setting: Setting, allowZero: Bool = false) throws -> Int {

@@ -25,12 +25,24 @@ public enum Settings {
     public static let callbackAllowedHosts = Setting("ragline.callback.allowed.hosts", default: "(none)", roles: "gateway", "Hosts allowed as callback targets even though they resolve to loopback or private addresses.")
     public static let callbackMaxAttempts = Setting("ragline.callback.max.attempts", default: "6", roles: "gateway", "Delivery attempts per callback, with exponential backoff.")
     // Retriever
-    public static let embedder = Setting("ragline.embedder", default: "minilm", roles: "retriever, ingest-worker", "Embedder: `minilm` (all-MiniLM-L6-v2 in-process, 384 dimensions) or `lexical` (hashed words and character trigrams; no model files, no semantics). Entries must be re-ingested after a change.")
+    public static let embedder = Setting("ragline.embedder", default: "minilm", roles: "retriever, ingest-worker", "Embedder: `minilm` (all-MiniLM-L6-v2 in-process, 384 dimensions), `lexical` (hashed words and character trigrams; no model files, no semantics), `openai` (an OpenAI-compatible `/embeddings` endpoint) or `huggingface` (Hugging Face feature extraction). Re-ingest the knowledge after a change.")
     public static let modelDirectory = Setting("ragline.model.dir", default: "models/all-MiniLM-L6-v2", roles: "retriever, ingest-worker", "Folder with the MiniLM model files; `scripts/install-model.sh` fills it.")
     public static let embedderThreads = Setting("ragline.embedder.threads", default: "1", roles: "retriever, ingest-worker", "Threads one MiniLM forward pass uses (passes run one at a time per process).")
+    public static let embeddingsURL = Setting("embeddings.url", default: "`$LLM_BASE_URL/embeddings` (openai); the router's feature-extraction URL of `EMBEDDINGS_MODEL` (huggingface)", roles: "retriever, ingest-worker", "Endpoint of the hosted embedder.")
+    public static let embeddingsModel = Setting("embeddings.model", default: "sentence-transformers/all-MiniLM-L6-v2", roles: "retriever, ingest-worker", "Model of the hosted embedder.")
+    public static let embeddingsDimensions = Setting("embeddings.dimensions", default: "384", roles: "retriever, ingest-worker", "Vector size the hosted embedder returns (checked on every answer).")
+    public static let embeddingsAPIKey = Setting("embeddings.api.key", default: "`LLM_API_KEY`, else `HF_TOKEN`", roles: "retriever, ingest-worker", "Bearer key of the hosted embedder.", secret: true)
     public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "8", roles: "retriever", "Questions processed at once per instance.")
     // Responder
-    public static let chatModel = Setting("ragline.chat.model", default: "extractive", roles: "responder", "Answer writer: `extractive` returns the best entry's approved answer verbatim.")
+    public static let chatModel = Setting("ragline.chat.model", default: "extractive", roles: "responder", "Answer writer: `extractive` returns the best entry's approved answer verbatim; `openai` asks an OpenAI-compatible chat-completions endpoint (`LLM_*`).")
+    public static let llmBaseURL = Setting("llm.base.url", default: "https://router.huggingface.co/v1", roles: "responder", "Base URL of the OpenAI-compatible server (Hugging Face router, vLLM, TGI, Ollama, llama.cpp, OpenAI).")
+    public static let llmModel = Setting("llm.model", default: "meta-llama/Llama-3.1-8B-Instruct", roles: "responder", "Chat model; on the Hugging Face router it may end in `:fastest`, `:cheapest` or `:<provider>`.")
+    public static let llmAPIKey = Setting("llm.api.key", default: "(none)", roles: "responder", "Bearer key of the chat server.", secret: true)
+    public static let huggingFaceToken = Setting("hf.token", default: "(none)", roles: "responder, retriever, ingest-worker", "Hugging Face token, used when `LLM_API_KEY` (or `EMBEDDINGS_API_KEY`) is not set.", secret: true)
+    public static let llmMaxTokens = Setting("llm.max.tokens", default: "512", roles: "responder", "`max_tokens` of each answer.")
+    public static let llmTemperature = Setting("llm.temperature", default: "0.2", roles: "responder", "`temperature` of each answer.")
+    public static let llmTimeout = Setting("llm.timeout.seconds", default: "30", roles: "responder", "Timeout of one chat request; the question's deadline bounds the retries.")
+    public static let llmStream = Setting("llm.stream", default: "false", roles: "responder", "Ask for server-sent events and assemble the answer from the chunks.")
     public static let responderConcurrency = Setting("ragline.responder.concurrency", default: "8", roles: "responder", "Answers generated at once per instance.")
     public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "0.45", roles: "responder", "Best-match cosine score under which the answer is `no_match` (0.45 suits MiniLM; about 0.3 suits `lexical`).")
     public static let noMatchAnswer = Setting("ragline.no.match.answer", default: "Sorry, I could not find an answer to that in our knowledge base. Please rephrase, or contact our support team.", roles: "responder", "Text of a `no_match` answer.")
@@ -45,8 +57,8 @@ public enum Settings {
         kafkaBrokers, kafkaPartitions, kafkaReplicationFactor, kafkaFetchWaitMaxMilliseconds, kafkaProperties,
         chatTimeout, asyncTimeout, maxQuestionLength, maxBodyBytes, defaultTopK, apiKeys, answerCacheSize,
         callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
-        embedder, modelDirectory, embedderThreads, retrieverConcurrency,
-        chatModel, responderConcurrency, noMatchThreshold, noMatchAnswer,
+        embedder, modelDirectory, embedderThreads, embeddingsURL, embeddingsModel, embeddingsDimensions, embeddingsAPIKey, retrieverConcurrency,
+        chatModel, llmBaseURL, llmModel, llmAPIKey, huggingFaceToken, llmMaxTokens, llmTemperature, llmTimeout, llmStream, responderConcurrency, noMatchThreshold, noMatchAnswer,
         embedBatchSize, knowledgeBucket, watchInterval, seedDirectory,
     ]
 

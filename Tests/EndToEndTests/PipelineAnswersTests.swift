@@ -113,3 +113,31 @@ struct DeadlineTests {
         }
     }
 }
+
+/// `RAGLINE_CHAT_MODEL=openai`: the Responder asks an OpenAI-compatible server (a local one that follows
+/// the contract) and the answer keeps its references.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct HostedModelPipelineTests {
+    @Test func answersComeFromTheChatServerWithReferences() async throws {
+        let server = FakeOpenAIServer()
+        try await server.start()
+        let pipeline = try PipelineHarness { configuration in
+            configuration.responder.chatModel = "openai"
+            configuration.hosted.llmBaseURL = server.baseURL
+            configuration.hosted.llmModel = "test/model"
+            configuration.hosted.llmAPIKey = server.key
+        }
+        let base = try #require(try await pipeline.start())
+        try await withAsyncCleanup({ await pipeline.stop(); await server.stop() }) {
+            try await pipeline.waitForIndex(PipelineHarness.demoCounts)
+            server.enqueue(.status(429, body: #"{"error":"slow down"}"#, headers: ["Retry-After": "0.2"]), .answer("A delay of over an hour entitles you to a refund."))
+            let reply = try await TestHTTP(baseURL: base).post("/v1/chat", json: ["question": "What should I do if my train arrives more than an hour late?"])
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.json["answer"] as? String == "A delay of over an hour entitles you to a refund.")
+            #expect(reply.json["model"] as? String == "test/model")
+            #expect((reply.json["references"] as? [[String: Any]])?.first?["id"] as? String == "transport-009")
+            #expect((reply.json["usage"] as? [String: Any])?["completion_tokens"] as? Int == 7)
+            #expect(server.requests.count == 2, "the 429 was retried")
+        }
+    }
+}

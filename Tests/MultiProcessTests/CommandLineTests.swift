@@ -35,3 +35,18 @@ struct CommandLineTests {
         #expect(process.log.trimmingCharacters(in: .whitespacesAndNewlines) == "ragline: configuration error: KAFKA_PROPERTIES expected key=value, got \"novalue\"")
     }
 }
+
+extension CommandLineTests {
+    @Test func hostedModelWithoutAKeyStopsAtStart() async throws {
+        let directory = try TemporaryDirectory("ragline-cli")
+        defer { directory.remove() }
+        let process = try RaglineProcess(
+            name: "responder", arguments: ["responder"],
+            environment: ["RAGLINE_DATA_DIR": directory.path, "KAFKA_BROKERS": "127.0.0.1:1", "RAGLINE_CHAT_MODEL": "openai", "LLM_API_KEY": "", "HF_TOKEN": ""],
+            logDirectory: directory.path
+        )
+        let status = await process.terminate(timeout: .seconds(30), signal: false)
+        #expect(status == 2)
+        #expect(process.log.contains("ragline: configuration error: LLM_API_KEY (or HF_TOKEN) must be set for https://router.huggingface.co/v1"), "\(process.log)")
+    }
+}

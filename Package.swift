@@ -67,6 +67,16 @@ let package = Package(
             dependencies: ["RAGCore", "CMiniLM", "COpenBLAS"],
             swiftSettings: swiftSettings
         ),
+        // AWS: SigV4 signing, credentials, S3 and SQS.
+        .target(
+            name: "AWS",
+            dependencies: [
+                "RAGCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // OpenAI-compatible chat completions and embeddings (Hugging Face router, vLLM, TGI, Ollama, OpenAI)
         // and Hugging Face feature extraction.
         .target(
@@ -197,6 +207,12 @@ let package = Package(
         .testTarget(
             name: "LocalProvidersTests",
             dependencies: ["LocalProviders", "RAGCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AWSTests",
+            dependencies: ["AWS"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

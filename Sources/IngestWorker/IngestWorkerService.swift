@@ -2,7 +2,6 @@ import Foundation
 import Kafka
 import Logging
 import Messaging
-import Metrics
 import RAGCore
 import ServiceLifecycle
 
@@ -10,71 +9,57 @@ import ServiceLifecycle
 /// malformed events are logged, counted and dead-lettered to `rag.ingest.events.dlq`.
 public struct IngestWorkerService: Service {
     let stage: ConsumingStage
-    let ingestor: KnowledgeIngestor
-    let rejectedLines = Counter(label: "ragline_ingest_rejected_lines_total")
-    let acceptedLines = Counter(label: "ragline_ingest_accepted_lines_total")
-    let objects = Counter(label: "ragline_ingest_objects_total")
+    let handler: ObjectEventHandler
 
     public init(consumer: KafkaConsumer, publisher: EventPublisher, ingestor: KnowledgeIngestor, readiness: Readiness, logger: Logger) {
         self.stage = ConsumingStage(role: "ingest-worker", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
-        self.ingestor = ingestor
+        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, logger: stage.logger)
     }
 
     public func run() async throws {
+        let publisher = stage.publisher
         await stage.run { message in
-            try await handle(message)
-        }
-    }
-
-    func handle(_ message: KafkaConsumerMessage) async throws {
-        let events: [ObjectEvent]
-        do {
-            events = try ObjectEventDecoder.decode(message.value)
-        } catch {
-            let reason = (error as? ObjectEventDecodingError)?.reason ?? "\(error)"
-            stage.logger.error("malformed object event dead-lettered", metadata: ["reason": "\(reason)", "kafka.offset": "\(message.offset)"])
-            try await stage.publisher.deadLetter(message, reason: reason, stage: "ingest.decode")
-            return
-        }
-        if events.isEmpty {
-            stage.logger.debug("event without object changes skipped (s3:TestEvent or other)")
-        }
-        for event in events {
-            try await apply(event, message: message)
-        }
-    }
-
-    func apply(_ event: ObjectEvent, message: KafkaConsumerMessage) async throws {
-        var logger = stage.logger
-        logger[metadataKey: LogKeys.objectKey] = "\(event.key)"
-        guard event.source.isKnowledgeFile else {
-            logger.info("object is not a .jsonl knowledge file; skipped")
-            return
-        }
-        let report: IngestReport
-        switch event.kind {
-        case .removed:
-            report = try await ingestor.remove(event.source)
-        case .created:
-            do {
-                let publisher = stage.publisher
-                let rejectedLines = self.rejectedLines
-                report = try await ingestor.ingest(event.source) { [logger] line, error in
-                    logger.warning("knowledge line rejected", metadata: ["line": "\(error.line)", "reason": "\(error.reason)"])
-                    rejectedLines.increment()
-                    try await stage.publisher.deadLetterLine(line, file: event.key, lineNumber: error.line, reason: error.reason, sourceTopic: message.topic)
-                }
-            } catch let error as ProviderError where !error.isRetriable {
-                // The object cannot be read or embedded, and retrying will not change that: record the event.
-                logger.error("object could not be ingested; event dead-lettered", metadata: [LogKeys.error: "\(error)"])
-                try await stage.publisher.deadLetter(message, reason: error.description, stage: "ingest.object")
-                return
+            try await handler.handle(message.value) { reason, stageName in
+                try await publisher.deadLetter(message, reason: reason, stage: stageName)
             }
         }
-        acceptedLines.increment(by: report.accepted)
-        objects.increment()
-        logger.info("knowledge object applied", metadata: [
-            "accepted": "\(report.accepted)", "rejected": "\(report.rejected.count)", "deleted": "\(report.deleted)", "event": "\(event.eventName)",
-        ])
+    }
+}
+
+/// Applies object events from another source (an SQS queue fed by S3 notifications), with the same
+/// handling; notifications that cannot be applied go to `rag.ingest.events.dlq` with the reason.
+public struct IngestSourceService: Service {
+    let source: any IngestEventSource
+    let handler: ObjectEventHandler
+    let publisher: EventPublisher
+    let readiness: Readiness
+
+    public init(source: any IngestEventSource, publisher: EventPublisher, ingestor: KnowledgeIngestor, readiness: Readiness, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: LogKeys.role] = "ingest-worker"
+        self.source = source
+        self.publisher = publisher
+        self.readiness = readiness
+        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, logger: logger)
+    }
+
+    public func run() async throws {
+        readiness.markReady()
+        let handler = self.handler
+        let publisher = self.publisher
+        try await cancelWhenGracefulShutdown {
+            try await source.run { notification in
+                try await handler.handle(notification.body) { reason, stage in
+                    try await publisher.publishRaw(
+                        value: notification.body, topic: Topics.deadLetter(of: Topics.ingestEvents), key: nil,
+                        headers: [
+                            .init(name: EventPublisher.DeadLetterHeader.reason, string: reason),
+                            .init(name: EventPublisher.DeadLetterHeader.stage, string: stage),
+                            .init(name: EventPublisher.DeadLetterHeader.sourceTopic, string: "sqs:\(notification.id)"),
+                        ]
+                    )
+                }
+            }
+        }
     }
 }

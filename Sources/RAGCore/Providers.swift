@@ -116,3 +116,22 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(provider): \(message)" }
 }
+
+/// An object-event notification from a source other than the Kafka topic (an SQS queue).
+public struct IngestNotification: Sendable {
+    /// The source's id of the message, for logs and dead-letter headers.
+    public var id: String
+    /// The S3 event notification JSON.
+    public var body: Data
+
+    public init(id: String, body: Data) {
+        self.id = id
+        self.body = body
+    }
+}
+
+/// Delivers object-event notifications until cancelled. A notification counts as done (and is removed
+/// from the source) only when `handle` returns; if it throws, the source delivers it again later.
+public protocol IngestEventSource: Sendable {
+    func run(handle: @escaping @Sendable (IngestNotification) async throws -> Void) async throws
+}

@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "RaglineApp",
             dependencies: [
-                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM", "OpenAICompatible",
+                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM", "OpenAICompatible", "AWS",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -193,6 +193,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/RaglineTestSupport",
+            exclude: ["moto_fixture.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -265,7 +266,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "RaglineTestSupport", "RaglineApp", "Kafka", "RAGCore", "LocalProviders", "Messaging",
+                "RaglineTestSupport", "RaglineApp", "AWS", "Kafka", "RAGCore", "LocalProviders", "Messaging",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+bash scripts/test-deps.sh
 swift build --build-tests
 swift test --skip-build "$@"

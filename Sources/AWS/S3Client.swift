@@ -42,6 +42,8 @@ public struct S3Client: Sendable {
     public func headObject(bucket: String, key: String) async throws -> ObjectHead? {
         let (base, path) = location(bucket: bucket, key: key)
         let response = try await sender.send(method: "HEAD", baseURL: base, path: path)
+        // Drain the (empty) body so the connection returns to the pool.
+        _ = try? await response.body.collect(upTo: 1 << 20)
         if response.status == .notFound { return nil }
         guard response.status == .ok else {
             throw AWSRequestSender.error(service: "s3", response: response, body: Data(), context: "HeadObject s3://\(bucket)/\(key)")

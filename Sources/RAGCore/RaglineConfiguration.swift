@@ -76,6 +76,18 @@ public struct RaglineConfiguration: Sendable {
     public struct Ingest: Sendable {
         public init() {}
 
+        public var objectStore = "folder"
+        public var source = "kafka"
+        public var awsRegion = "us-east-1"
+        public var awsAccessKeyID: String?
+        public var awsSecretAccessKey: String?
+        public var awsSessionToken: String?
+        public var s3EndpointURL: String?
+        public var s3ForcePathStyle: Bool?
+        public var sqsQueueURL: String?
+        public var sqsWaitTimeSeconds = 20
+        public var sqsVisibilityTimeoutSeconds = 300
+
         public var embedBatchSize = 32
         public var bucket = "local"
         public var watchInterval: Duration = .milliseconds(1000)
@@ -146,6 +158,19 @@ public struct RaglineConfiguration: Sendable {
         hosted.embeddingsModel = reader.string(Settings.embeddingsModel, default: d.hosted.embeddingsModel)
         hosted.embeddingsDimensions = try Self.positive(reader.int(Settings.embeddingsDimensions, default: d.hosted.embeddingsDimensions), Settings.embeddingsDimensions)
         hosted.embeddingsAPIKey = reader.optionalString(Settings.embeddingsAPIKey)
+
+        ingest.objectStore = reader.string(Settings.objectStore, default: d.ingest.objectStore)
+        ingest.source = reader.string(Settings.ingestSource, default: d.ingest.source)
+        ingest.awsRegion = reader.string(Settings.awsRegion, default: d.ingest.awsRegion)
+        ingest.awsAccessKeyID = reader.optionalString(Settings.awsAccessKeyID)
+        ingest.awsSecretAccessKey = reader.optionalString(Settings.awsSecretAccessKey)
+        ingest.awsSessionToken = reader.optionalString(Settings.awsSessionToken)
+        ingest.s3EndpointURL = reader.optionalString(Settings.s3EndpointURL)
+        ingest.s3ForcePathStyle = try Self.boolean(reader.optionalString(Settings.s3ForcePathStyle), Settings.s3ForcePathStyle)
+        ingest.sqsQueueURL = reader.optionalString(Settings.sqsQueueURL)
+        ingest.sqsWaitTimeSeconds = reader.int(Settings.sqsWaitTime, default: d.ingest.sqsWaitTimeSeconds)
+        guard (0...20).contains(ingest.sqsWaitTimeSeconds) else { throw ConfigurationError(setting: Settings.sqsWaitTime, problem: "must be 0-20") }
+        ingest.sqsVisibilityTimeoutSeconds = try Self.positive(reader.int(Settings.sqsVisibilityTimeout, default: d.ingest.sqsVisibilityTimeoutSeconds), Settings.sqsVisibilityTimeout)
 
         ingest.embedBatchSize = try Self.positive(reader.int(Settings.embedBatchSize, default: d.ingest.embedBatchSize), Settings.embedBatchSize)
         ingest.bucket = reader.string(Settings.knowledgeBucket, default: d.ingest.bucket)

@@ -47,6 +47,17 @@ public enum Settings {
     public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "0.45", roles: "responder", "Best-match cosine score under which the answer is `no_match` (0.45 suits MiniLM; about 0.3 suits `lexical`).")
     public static let noMatchAnswer = Setting("ragline.no.match.answer", default: "Sorry, I could not find an answer to that in our knowledge base. Please rephrase, or contact our support team.", roles: "responder", "Text of a `no_match` answer.")
     // Ingest
+    public static let objectStore = Setting("ragline.object.store", default: "folder", roles: "ingest-worker", "Where knowledge files are read: `folder` (`$RAGLINE_DATA_DIR/knowledge`) or `s3`.")
+    public static let ingestSource = Setting("ragline.ingest.source", default: "kafka", roles: "ingest-worker", "Where object events come from: `kafka` (`rag.ingest.events`) or `sqs` (S3 notifications on `SQS_QUEUE_URL`).")
+    public static let awsRegion = Setting("aws.region", default: "us-east-1", roles: "ingest-worker", "Region for S3 and SQS signing.")
+    public static let awsAccessKeyID = Setting("aws.access.key.id", default: "(none: the ECS task role)", roles: "ingest-worker", "Static AWS credentials; without them the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`, or `..._FULL_URI` with `AWS_CONTAINER_AUTHORIZATION_TOKEN`) is used, refreshed before expiry.")
+    public static let awsSecretAccessKey = Setting("aws.secret.access.key", default: "(none)", roles: "ingest-worker", "Secret of `AWS_ACCESS_KEY_ID`.", secret: true)
+    public static let awsSessionToken = Setting("aws.session.token", default: "(none)", roles: "ingest-worker", "Session token of temporary credentials.", secret: true)
+    public static let s3EndpointURL = Setting("s3.endpoint.url", default: "(AWS)", roles: "ingest-worker", "Custom S3 endpoint (MinIO, moto); implies path-style addressing.")
+    public static let s3ForcePathStyle = Setting("s3.force.path.style", default: "false (true with `S3_ENDPOINT_URL`)", roles: "ingest-worker", "Address buckets as `/<bucket>/<key>` instead of `<bucket>.<host>`.")
+    public static let sqsQueueURL = Setting("sqs.queue.url", default: "(none)", roles: "ingest-worker", "Queue of S3 notifications, with `RAGLINE_INGEST_SOURCE=sqs`.")
+    public static let sqsWaitTime = Setting("sqs.wait.time.seconds", default: "20", roles: "ingest-worker", "Long-poll wait of each receive (0-20).")
+    public static let sqsVisibilityTimeout = Setting("sqs.visibility.timeout.seconds", default: "300", roles: "ingest-worker", "Lease of a received message; extended every half of it while its file ingests.")
     public static let embedBatchSize = Setting("ragline.embed.batch.size", default: "32", roles: "ingest-worker", "Records embedded per call while ingesting.")
     public static let knowledgeBucket = Setting("ragline.knowledge.bucket", default: "local", roles: "dev, ingest-worker", "Bucket name of the local knowledge folder in the events it emits.")
     public static let watchInterval = Setting("ragline.watch.interval.ms", default: "1000", roles: "dev", "How often the local knowledge folder is scanned for changes.")
@@ -59,6 +70,8 @@ public enum Settings {
         callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
         embedder, modelDirectory, embedderThreads, embeddingsURL, embeddingsModel, embeddingsDimensions, embeddingsAPIKey, retrieverConcurrency,
         chatModel, llmBaseURL, llmModel, llmAPIKey, huggingFaceToken, llmMaxTokens, llmTemperature, llmTimeout, llmStream, responderConcurrency, noMatchThreshold, noMatchAnswer,
+        objectStore, ingestSource, awsRegion, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, s3EndpointURL, s3ForcePathStyle,
+        sqsQueueURL, sqsWaitTime, sqsVisibilityTimeout,
         embedBatchSize, knowledgeBucket, watchInterval, seedDirectory,
     ]
 

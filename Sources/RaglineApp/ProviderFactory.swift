@@ -1,5 +1,7 @@
 import Foundation
+import AWS
 import LocalProviders
+import Logging
 import MiniLM
 import OpenAICompatible
 import RAGCore
@@ -71,7 +73,50 @@ public enum ProviderFactory {
         }
     }
 
-    public static func objectStore(_ configuration: RaglineConfiguration) -> FolderObjectStore {
+    public static func folderStore(_ configuration: RaglineConfiguration) -> FolderObjectStore {
         FolderObjectStore(root: configuration.knowledgeDirectory)
+    }
+
+    public static func objectStore(_ configuration: RaglineConfiguration) throws -> any ObjectStore {
+        switch configuration.ingest.objectStore {
+        case "folder": return folderStore(configuration)
+        case "s3":
+            let ingest = configuration.ingest
+            return S3ObjectStore(client: S3Client(
+                region: ingest.awsRegion, endpoint: ingest.s3EndpointURL, pathStyle: ingest.s3ForcePathStyle, credentials: try awsCredentials(configuration)
+            ))
+        case let other:
+            throw ConfigurationError(setting: Settings.objectStore, problem: "names an unknown object store \"\(other)\"; known: folder, s3")
+        }
+    }
+
+    /// The SQS event source, or nil when events come from the Kafka topic.
+    public static func ingestEventSource(_ configuration: RaglineConfiguration, logger: Logger) throws -> (any IngestEventSource)? {
+        let ingest = configuration.ingest
+        switch ingest.source {
+        case "kafka": return nil
+        case "sqs":
+            guard let queueURL = ingest.sqsQueueURL else {
+                throw ConfigurationError(setting: Settings.sqsQueueURL, problem: "must be set when RAGLINE_INGEST_SOURCE=sqs")
+            }
+            let client = SQSClient(queueURL: queueURL, region: ingest.awsRegion, credentials: try awsCredentials(configuration))
+            return SQSIngestEventSource(client: client, waitSeconds: ingest.sqsWaitTimeSeconds, visibilityTimeout: ingest.sqsVisibilityTimeoutSeconds, logger: logger)
+        case let other:
+            throw ConfigurationError(setting: Settings.ingestSource, problem: "names an unknown event source \"\(other)\"; known: kafka, sqs")
+        }
+    }
+
+    static func awsCredentials(_ configuration: RaglineConfiguration) throws -> any AWSCredentialProvider {
+        let ingest = configuration.ingest
+        if let key = ingest.awsAccessKeyID {
+            guard let secret = ingest.awsSecretAccessKey else {
+                throw ConfigurationError(setting: Settings.awsSecretAccessKey, problem: "must be set with AWS_ACCESS_KEY_ID")
+            }
+            return StaticCredentialProvider(AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: ingest.awsSessionToken))
+        }
+        guard let provider = AWSCredentialChain.provider() else {
+            throw ConfigurationError(setting: Settings.awsAccessKeyID, problem: "is not set and there is no container credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI): S3 and SQS need credentials")
+        }
+        return provider
     }
 }

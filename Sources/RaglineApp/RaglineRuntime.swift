@@ -73,12 +73,16 @@ public struct RaglineRuntime: Sendable {
                     publisher: publisher, model: try ProviderFactory.chatModel(configuration), readiness: roleReadiness, logger: logger
                 ))
             case .ingestWorker:
-                // One object at a time keeps events of the same key in order.
-                let ingestor = KnowledgeIngestor(store: ProviderFactory.objectStore(configuration), embedder: embedder!, index: index!, batchSize: configuration.ingest.embedBatchSize)
-                services.append(IngestWorkerService(
-                    consumer: try consumer(group: ConsumerGroups.ingestWorker, topics: [Topics.ingestEvents], maxInFlight: 1),
-                    publisher: publisher, ingestor: ingestor, readiness: roleReadiness, logger: logger
-                ))
+                let ingestor = KnowledgeIngestor(store: try ProviderFactory.objectStore(configuration), embedder: embedder!, index: index!, batchSize: configuration.ingest.embedBatchSize)
+                if let source = try ProviderFactory.ingestEventSource(configuration, logger: logger) {
+                    services.append(IngestSourceService(source: source, publisher: publisher, ingestor: ingestor, readiness: roleReadiness, logger: logger))
+                } else {
+                    // One object at a time keeps events of the same key in order.
+                    services.append(IngestWorkerService(
+                        consumer: try consumer(group: ConsumerGroups.ingestWorker, topics: [Topics.ingestEvents], maxInFlight: 1),
+                        publisher: publisher, ingestor: ingestor, readiness: roleReadiness, logger: logger
+                    ))
+                }
             case .gateway:
                 let gateway = configuration.gateway
                 let store = AnswerStore(capacity: gateway.answerCacheSize)
@@ -110,7 +114,7 @@ public struct RaglineRuntime: Sendable {
 
         if localKnowledgeEvents {
             let watcher = FolderWatcher(
-                store: ProviderFactory.objectStore(configuration), bucket: configuration.ingest.bucket,
+                store: ProviderFactory.folderStore(configuration), bucket: configuration.ingest.bucket,
                 stateFile: (configuration.dataDirectory as NSString).appendingPathComponent("knowledge-state.json"),
                 interval: configuration.ingest.watchInterval, logger: logger
             )

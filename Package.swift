@@ -213,7 +213,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AWSTests",
-            dependencies: ["AWS"],
+            dependencies: ["AWS", .product(name: "Hummingbird", package: "hummingbird")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

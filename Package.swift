@@ -78,6 +78,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pinecone: serverless index (data plane, host from the control plane) and Inference embeddings.
+        .target(
+            name: "Pinecone",
+            dependencies: [
+                "RAGCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // OpenAI-compatible chat completions and embeddings (Hugging Face router, vLLM, TGI, Ollama, OpenAI)
         // and Hugging Face feature extraction.
         .target(
@@ -158,7 +167,7 @@ let package = Package(
         .target(
             name: "RaglineApp",
             dependencies: [
-                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM", "OpenAICompatible", "AWS",
+                "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM", "OpenAICompatible", "AWS", "Pinecone",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -215,6 +224,11 @@ let package = Package(
             name: "AWSTests",
             dependencies: ["AWS", .product(name: "Hummingbird", package: "hummingbird")],
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PineconeTests",
+            dependencies: ["Pinecone", "RAGCore", "RaglineTestSupport", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

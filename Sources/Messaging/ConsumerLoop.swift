@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import RAGCore
 import ServiceLifecycle
 
 /// The consume-process-store loop every consuming role runs (DESIGN 5).

@@ -71,6 +71,13 @@ public struct RaglineConfiguration: Sendable {
         public var embeddingsModel = "sentence-transformers/all-MiniLM-L6-v2"
         public var embeddingsDimensions = 384
         public var embeddingsAPIKey: String?
+        public var vectorIndex = "local"
+        public var pineconeAPIKey: String?
+        public var pineconeIndex: String?
+        public var pineconeIndexHost: String?
+        public var pineconeControlURL = "https://api.pinecone.io"
+        public var pineconeEmbedModel = "multilingual-e5-large"
+        public var pineconeEmbedDimensions = 1024
     }
 
     public struct Ingest: Sendable {
@@ -158,6 +165,13 @@ public struct RaglineConfiguration: Sendable {
         hosted.embeddingsModel = reader.string(Settings.embeddingsModel, default: d.hosted.embeddingsModel)
         hosted.embeddingsDimensions = try Self.positive(reader.int(Settings.embeddingsDimensions, default: d.hosted.embeddingsDimensions), Settings.embeddingsDimensions)
         hosted.embeddingsAPIKey = reader.optionalString(Settings.embeddingsAPIKey)
+        hosted.vectorIndex = reader.string(Settings.vectorIndex, default: d.hosted.vectorIndex)
+        hosted.pineconeAPIKey = reader.optionalString(Settings.pineconeAPIKey)
+        hosted.pineconeIndex = reader.optionalString(Settings.pineconeIndex)
+        hosted.pineconeIndexHost = reader.optionalString(Settings.pineconeIndexHost)
+        hosted.pineconeControlURL = reader.string(Settings.pineconeControlURL, default: d.hosted.pineconeControlURL)
+        hosted.pineconeEmbedModel = reader.string(Settings.pineconeEmbedModel, default: d.hosted.pineconeEmbedModel)
+        hosted.pineconeEmbedDimensions = try Self.positive(reader.int(Settings.pineconeEmbedDimensions, default: d.hosted.pineconeEmbedDimensions), Settings.pineconeEmbedDimensions)
 
         ingest.objectStore = reader.string(Settings.objectStore, default: d.ingest.objectStore)
         ingest.source = reader.string(Settings.ingestSource, default: d.ingest.source)

@@ -25,13 +25,20 @@ public enum Settings {
     public static let callbackAllowedHosts = Setting("ragline.callback.allowed.hosts", default: "(none)", roles: "gateway", "Hosts allowed as callback targets even though they resolve to loopback or private addresses.")
     public static let callbackMaxAttempts = Setting("ragline.callback.max.attempts", default: "6", roles: "gateway", "Delivery attempts per callback, with exponential backoff.")
     // Retriever
-    public static let embedder = Setting("ragline.embedder", default: "minilm", roles: "retriever, ingest-worker", "Embedder: `minilm` (all-MiniLM-L6-v2 in-process, 384 dimensions), `lexical` (hashed words and character trigrams; no model files, no semantics), `openai` (an OpenAI-compatible `/embeddings` endpoint) or `huggingface` (Hugging Face feature extraction). Re-ingest the knowledge after a change.")
+    public static let embedder = Setting("ragline.embedder", default: "minilm", roles: "retriever, ingest-worker", "Embedder: `minilm` (all-MiniLM-L6-v2 in-process, 384 dimensions), `lexical` (hashed words and character trigrams; no model files, no semantics), `openai` (an OpenAI-compatible `/embeddings` endpoint), `huggingface` (Hugging Face feature extraction) or `pinecone` (Pinecone Inference). Re-ingest the knowledge after a change.")
     public static let modelDirectory = Setting("ragline.model.dir", default: "models/all-MiniLM-L6-v2", roles: "retriever, ingest-worker", "Folder with the MiniLM model files; `scripts/install-model.sh` fills it.")
     public static let embedderThreads = Setting("ragline.embedder.threads", default: "1", roles: "retriever, ingest-worker", "Threads one MiniLM forward pass uses (passes run one at a time per process).")
     public static let embeddingsURL = Setting("embeddings.url", default: "`$LLM_BASE_URL/embeddings` (openai); the router's feature-extraction URL of `EMBEDDINGS_MODEL` (huggingface)", roles: "retriever, ingest-worker", "Endpoint of the hosted embedder.")
     public static let embeddingsModel = Setting("embeddings.model", default: "sentence-transformers/all-MiniLM-L6-v2", roles: "retriever, ingest-worker", "Model of the hosted embedder.")
     public static let embeddingsDimensions = Setting("embeddings.dimensions", default: "384", roles: "retriever, ingest-worker", "Vector size the hosted embedder returns (checked on every answer).")
     public static let embeddingsAPIKey = Setting("embeddings.api.key", default: "`LLM_API_KEY`, else `HF_TOKEN`", roles: "retriever, ingest-worker", "Bearer key of the hosted embedder.", secret: true)
+    public static let vectorIndex = Setting("ragline.vector.index", default: "local", roles: "retriever, ingest-worker", "Vector index: `local` (exact cosine, persisted under the data directory) or `pinecone`.")
+    public static let pineconeAPIKey = Setting("pinecone.api.key", default: "(none)", roles: "retriever, ingest-worker", "Pinecone API key (index and Inference).", secret: true)
+    public static let pineconeIndex = Setting("pinecone.index", default: "(none)", roles: "retriever, ingest-worker", "Pinecone index name; its host is looked up once through the control plane.")
+    public static let pineconeIndexHost = Setting("pinecone.index.host", default: "(none)", roles: "retriever, ingest-worker", "Pinecone index host; skips the control-plane look-up.")
+    public static let pineconeControlURL = Setting("pinecone.control.url", default: "https://api.pinecone.io", roles: "retriever, ingest-worker", "Pinecone control plane (and Inference) base URL.")
+    public static let pineconeEmbedModel = Setting("pinecone.embed.model", default: "multilingual-e5-large", roles: "retriever, ingest-worker", "Model of `RAGLINE_EMBEDDER=pinecone` (Pinecone Inference).")
+    public static let pineconeEmbedDimensions = Setting("pinecone.embed.dimensions", default: "1024", roles: "retriever, ingest-worker", "Vector size of the Pinecone Inference model (the index must match).")
     public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "8", roles: "retriever", "Questions processed at once per instance.")
     // Responder
     public static let chatModel = Setting("ragline.chat.model", default: "extractive", roles: "responder", "Answer writer: `extractive` returns the best entry's approved answer verbatim; `openai` asks an OpenAI-compatible chat-completions endpoint (`LLM_*`).")
@@ -68,7 +75,8 @@ public enum Settings {
         kafkaBrokers, kafkaPartitions, kafkaReplicationFactor, kafkaFetchWaitMaxMilliseconds, kafkaProperties,
         chatTimeout, asyncTimeout, maxQuestionLength, maxBodyBytes, defaultTopK, apiKeys, answerCacheSize,
         callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
-        embedder, modelDirectory, embedderThreads, embeddingsURL, embeddingsModel, embeddingsDimensions, embeddingsAPIKey, retrieverConcurrency,
+        embedder, modelDirectory, embedderThreads, embeddingsURL, embeddingsModel, embeddingsDimensions, embeddingsAPIKey,
+        vectorIndex, pineconeAPIKey, pineconeIndex, pineconeIndexHost, pineconeControlURL, pineconeEmbedModel, pineconeEmbedDimensions, retrieverConcurrency,
         chatModel, llmBaseURL, llmModel, llmAPIKey, huggingFaceToken, llmMaxTokens, llmTemperature, llmTimeout, llmStream, responderConcurrency, noMatchThreshold, noMatchAnswer,
         objectStore, ingestSource, awsRegion, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, s3EndpointURL, s3ForcePathStyle,
         sqsQueueURL, sqsWaitTime, sqsVisibilityTimeout,

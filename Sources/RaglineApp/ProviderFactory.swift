@@ -4,6 +4,7 @@ import LocalProviders
 import Logging
 import MiniLM
 import OpenAICompatible
+import Pinecone
 import RAGCore
 
 /// The one place where configuration picks concrete providers. Roles receive only the protocols.
@@ -32,13 +33,40 @@ public enum ProviderFactory {
                 dimensions: hosted.embeddingsDimensions, apiKey: key, batchSize: configuration.ingest.embedBatchSize,
                 apiKeySettingName: "EMBEDDINGS_API_KEY (or LLM_API_KEY, or HF_TOKEN)"
             )
+        case "pinecone":
+            return PineconeEmbedder(
+                configuration: try pineconeConfiguration(configuration), model: configuration.hosted.pineconeEmbedModel,
+                dimensions: configuration.hosted.pineconeEmbedDimensions
+            )
         case let other:
-            throw ConfigurationError(setting: Settings.embedder, problem: "names an unknown embedder \"\(other)\"; known: minilm, lexical, openai, huggingface")
+            throw ConfigurationError(setting: Settings.embedder, problem: "names an unknown embedder \"\(other)\"; known: minilm, lexical, openai, huggingface, pinecone")
         }
     }
 
     public static func index(_ configuration: RaglineConfiguration) throws -> any VectorIndex {
-        try localIndex(configuration)
+        switch configuration.hosted.vectorIndex {
+        case "local": return try localIndex(configuration)
+        case "pinecone":
+            let pinecone = try pineconeConfiguration(configuration)
+            guard pinecone.indexName != nil || pinecone.indexHost != nil else {
+                throw ConfigurationError(setting: Settings.pineconeIndex, problem: "(or PINECONE_INDEX_HOST) must be set when RAGLINE_VECTOR_INDEX=pinecone")
+            }
+            return PineconeVectorIndex(configuration: pinecone)
+        case let other:
+            throw ConfigurationError(setting: Settings.vectorIndex, problem: "names an unknown index \"\(other)\"; known: local, pinecone")
+        }
+    }
+
+    static func pineconeConfiguration(_ configuration: RaglineConfiguration) throws -> PineconeConfiguration {
+        let hosted = configuration.hosted
+        guard let key = hosted.pineconeAPIKey else {
+            throw ConfigurationError(setting: Settings.pineconeAPIKey, problem: "must be set to use Pinecone")
+        }
+        var pinecone = PineconeConfiguration(apiKey: key)
+        pinecone.indexName = hosted.pineconeIndex
+        pinecone.indexHost = hosted.pineconeIndexHost
+        pinecone.controlPlaneURL = hosted.pineconeControlURL
+        return pinecone
     }
 
     public static func localIndex(_ configuration: RaglineConfiguration) throws -> LocalVectorIndex {

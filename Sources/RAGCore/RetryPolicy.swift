@@ -1,5 +1,5 @@
 import Foundation
-import RAGCore
+
 
 /// Exponential backoff with full jitter, bounded by attempts and by a deadline (DESIGN 5).
 public struct RetryPolicy: Sendable {

@@ -1,0 +1,44 @@
+import AsyncHTTPClient
+import Foundation
+import RAGCore
+
+/// Pinecone Inference `POST /embed` as an `Embedder` (`multilingual-e5-large` by default): `input_type`
+/// passage for knowledge and query for questions, at most 96 inputs per call.
+public struct PineconeEmbedder: Embedder {
+    public let modelID: String
+    public let dimensions: Int
+    private let http: PineconeHTTP
+
+    public init(configuration: PineconeConfiguration, model: String = "multilingual-e5-large", dimensions: Int = 1024, client: HTTPClient = .shared) {
+        self.modelID = model
+        self.dimensions = dimensions
+        http = PineconeHTTP(configuration: configuration, client: client)
+    }
+
+    public func embed(_ texts: [String], kind: EmbeddingKind) async throws -> [[Float]] {
+        var vectors: [[Float]] = []
+        var start = 0
+        while start < texts.count {
+            let end = min(start + PineconeConfiguration.Limits.inputsPerEmbed, texts.count)
+            let answer = try await http.post(http.configuration.controlPlaneURL + "/embed", try json([
+                "model": modelID,
+                "parameters": ["input_type": kind == .query ? "query" : "passage", "truncate": "END"],
+                "inputs": texts[start..<end].map { ["text": $0] },
+            ]))
+            let data = answer["data"] as? [[String: Any]] ?? []
+            guard data.count == end - start else {
+                throw ProviderError(provider: "pinecone", message: "embed returned \(data.count) vectors for \(end - start) texts", isRetriable: false)
+            }
+            for item in data {
+                guard let values = item["values"] as? [Double], values.count == dimensions else {
+                    throw ProviderError(provider: "pinecone", message: "embed returned a vector that is not \(dimensions) floats", isRetriable: false)
+                }
+                let vector = values.map(Float.init)
+                let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                vectors.append(norm > 0 ? vector.map { $0 / norm } : vector)
+            }
+            start = end
+        }
+        return vectors
+    }
+}

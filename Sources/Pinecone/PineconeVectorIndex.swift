@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import Foundation
+import RAGCore
+
+/// Pinecone serverless as the `VectorIndex`: one namespace per knowledge domain; each vector's metadata
+/// keeps what the Responder needs (question, answer, context, source file, namespace, entry id), so a
+/// query alone can answer.
+public actor PineconeVectorIndex: VectorIndex {
+    private let http: PineconeHTTP
+    private var resolvedHost: String?
+
+    public init(configuration: PineconeConfiguration, client: HTTPClient = .shared) {
+        http = PineconeHTTP(configuration: configuration, client: client)
+        resolvedHost = configuration.indexHost.map(Self.withScheme)
+    }
+
+    /// The data-plane base URL, resolved once from the control plane (`GET /indexes/{name}`).
+    func host() async throws -> String {
+        if let resolvedHost { return resolvedHost }
+        guard let name = http.configuration.indexName else {
+            throw ProviderError(provider: "pinecone", message: "neither PINECONE_INDEX_HOST nor PINECONE_INDEX is set", isRetriable: false)
+        }
+        let description = try await http.get(http.configuration.controlPlaneURL + "/indexes/\(name)")
+        guard let host = description["host"] as? String else {
+            throw ProviderError(provider: "pinecone", message: "index \(name) has no host in its description", isRetriable: false)
+        }
+        // The control plane answers a bare host; use the control plane's scheme (https, or http for a local peer).
+        let scheme = URL(string: http.configuration.controlPlaneURL)?.scheme ?? "https"
+        let base = host.contains("://") ? host : "\(scheme)://\(host)"
+        resolvedHost = base
+        return base
+    }
+
+    static func withScheme(_ host: String) -> String {
+        host.contains("://") ? host : "https://\(host)"
+    }
+
+    public func upsert(_ entries: [IndexEntry]) async throws {
+        let base = try await host()
+        for (namespace, group) in Dictionary(grouping: entries, by: \.namespace) {
+            var batch: [[String: Any]] = []
+            var batchBytes = 0
+            for entry in group {
+                let metadata: [String: Any] = [
+                    "entry_id": entry.id, "question": entry.question, "answer": entry.answer,
+                    "context": entry.context, "source": entry.source, "namespace": entry.namespace,
+                ]
+                let metadataBytes = try JSONSerialization.data(withJSONObject: metadata).count
+                guard metadataBytes <= PineconeConfiguration.Limits.metadataBytes else {
+                    throw ProviderError(provider: "pinecone", message: "entry \(entry.id): metadata is \(metadataBytes) bytes; Pinecone allows \(PineconeConfiguration.Limits.metadataBytes)", isRetriable: false)
+                }
+                let vector: [String: Any] = ["id": entry.id, "values": entry.vector.map(Double.init), "metadata": metadata]
+                // About 12 bytes per float in JSON, plus metadata and framing.
+                let estimate = entry.vector.count * 12 + metadataBytes + entry.id.utf8.count + 64
+                if batch.count == PineconeConfiguration.Limits.vectorsPerUpsert || batchBytes + estimate > PineconeConfiguration.Limits.bytesPerUpsert - 4096 {
+                    try await sendUpsert(batch, namespace: namespace, base: base)
+                    batch.removeAll()
+                    batchBytes = 0
+                }
+                batch.append(vector)
+                batchBytes += estimate
+            }
+            if !batch.isEmpty { try await sendUpsert(batch, namespace: namespace, base: base) }
+        }
+    }
+
+    private func sendUpsert(_ vectors: [[String: Any]], namespace: String, base: String) async throws {
+        _ = try await http.post(base + "/vectors/upsert", try json(["namespace": namespace, "vectors": vectors]))
+    }
+
+    public func query(vector: [Float], topK: Int, namespace: String?) async throws -> [RetrievedMatch] {
+        let base = try await host()
+        let names: [String]
+        if let namespace { names = [namespace] } else { names = try await namespaces() }
+        var matches: [RetrievedMatch] = []
+        try await withThrowingTaskGroup(of: [RetrievedMatch].self) { group in
+            for name in names {
+                group.addTask { [http] in
+                    let answer = try await http.post(base + "/query", try json([
+                        "namespace": name, "vector": vector.map(Double.init), "topK": topK, "includeMetadata": true, "includeValues": false,
+                    ]))
+                    return (answer["matches"] as? [[String: Any]] ?? []).compactMap { Self.match($0, namespace: name) }
+                }
+            }
+            for try await found in group { matches += found }
+        }
+        matches.sort { $0.score != $1.score ? $0.score > $1.score : ($0.namespace, $0.id) < ($1.namespace, $1.id) }
+        return Array(matches.prefix(topK))
+    }
+
+    static func match(_ object: [String: Any], namespace: String) -> RetrievedMatch? {
+        guard let id = object["id"] as? String, let score = object["score"] as? Double else { return nil }
+        let metadata = object["metadata"] as? [String: Any] ?? [:]
+        return RetrievedMatch(
+            id: metadata["entry_id"] as? String ?? id, namespace: metadata["namespace"] as? String ?? namespace, score: score,
+            question: metadata["question"] as? String ?? "", answer: metadata["answer"] as? String ?? "",
+            context: metadata["context"] as? String ?? "", source: metadata["source"] as? String
+        )
+    }
+
+    /// Deletes by metadata filter (`source`, and `entry_id` not among the kept ones). Pinecone does not
+    /// say how many vectors a filter deleted, so this returns 0.
+    @discardableResult
+    public func deleteEntries(fromSource source: String, keeping: [String: Set<String>]) async throws -> Int {
+        let base = try await host()
+        for name in try await namespaces() {
+            var filter: [String: Any] = ["source": ["$eq": source]]
+            if let kept = keeping[name], !kept.isEmpty {
+                filter = ["$and": [["source": ["$eq": source]], ["entry_id": ["$nin": kept.sorted()]]]]
+            }
+            _ = try await http.post(base + "/vectors/delete", try json(["namespace": name, "filter": filter]))
+        }
+        return 0
+    }
+
+    public func namespaces() async throws -> [String] {
+        let stats = try await http.post(try await host() + "/describe_index_stats", Data("{}".utf8))
+        return ((stats["namespaces"] as? [String: Any]) ?? [:]).keys.sorted()
+    }
+}

@@ -178,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "ragline",
             dependencies: [
-                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders",
+                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -113,6 +113,38 @@ public actor PineconeVectorIndex: VectorIndex {
         return 0
     }
 
+    /// Entries by id (at most 1,000 ids a request, so larger lists are split).
+    public func fetch(ids: [String], namespace: String) async throws -> [RetrievedMatch] {
+        let base = try await host()
+        var found: [RetrievedMatch] = []
+        var start = 0
+        while start < ids.count {
+            let end = min(start + 1000, ids.count)
+            var components = URLComponents(string: base + "/vectors/fetch")
+            components?.queryItems = ids[start..<end].map { URLQueryItem(name: "ids", value: $0) } + [URLQueryItem(name: "namespace", value: namespace)]
+            let answer = try await http.get(components?.string ?? base)
+            for (id, value) in (answer["vectors"] as? [String: Any]) ?? [:] {
+                var object = value as? [String: Any] ?? [:]
+                object["id"] = id
+                object["score"] = 1.0
+                if let match = Self.match(object, namespace: namespace) { found.append(match) }
+            }
+            start = end
+        }
+        return found.sorted { $0.id < $1.id }
+    }
+
+    /// Deletes entries by id (at most 1,000 a request).
+    public func delete(ids: [String], namespace: String) async throws {
+        let base = try await host()
+        var start = 0
+        while start < ids.count {
+            let end = min(start + 1000, ids.count)
+            _ = try await http.post(base + "/vectors/delete", try json(["namespace": namespace, "ids": Array(ids[start..<end])]))
+            start = end
+        }
+    }
+
     public func namespaces() async throws -> [String] {
         let stats = try await http.post(try await host() + "/describe_index_stats", Data("{}".utf8))
         return ((stats["namespaces"] as? [String: Any]) ?? [:]).keys.sorted()

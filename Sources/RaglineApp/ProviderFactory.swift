@@ -105,14 +105,15 @@ public enum ProviderFactory {
         FolderObjectStore(root: configuration.knowledgeDirectory)
     }
 
+    public static func s3Client(_ configuration: RaglineConfiguration) throws -> S3Client {
+        let ingest = configuration.ingest
+        return S3Client(region: ingest.awsRegion, endpoint: ingest.s3EndpointURL, pathStyle: ingest.s3ForcePathStyle, credentials: try awsCredentials(configuration))
+    }
+
     public static func objectStore(_ configuration: RaglineConfiguration) throws -> any ObjectStore {
         switch configuration.ingest.objectStore {
         case "folder": return folderStore(configuration)
-        case "s3":
-            let ingest = configuration.ingest
-            return S3ObjectStore(client: S3Client(
-                region: ingest.awsRegion, endpoint: ingest.s3EndpointURL, pathStyle: ingest.s3ForcePathStyle, credentials: try awsCredentials(configuration)
-            ))
+        case "s3": return S3ObjectStore(client: try s3Client(configuration))
         case let other:
             throw ConfigurationError(setting: Settings.objectStore, problem: "names an unknown object store \"\(other)\"; known: folder, s3")
         }

@@ -4,25 +4,33 @@ import IngestWorker
 import LocalProviders
 import RAGCore
 import RaglineApp
+import AWS
 
-/// `ragline ingest <file|folder>...`: loads JSONL knowledge files into the embedded index directly, with
-/// progress and a per-file report. A file's key is `knowledge/<namespace>/<name>.jsonl`, so ingesting a
-/// new version of the same file replaces its entries (the file is the unit of truth).
+/// `ragline ingest <file|folder|s3://bucket/prefix>...`: loads JSONL knowledge files into the configured
+/// index directly, with progress and a per-file report. A local file's key is
+/// `knowledge/<namespace>/<name>.jsonl`; an S3 object keeps its key. Ingesting a new version of the same
+/// file replaces its entries (the file is the unit of truth).
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Ingest JSONL knowledge files into the embedded index, with a report per file.")
 
-    @Argument(help: "JSONL files, or folders searched for *.jsonl.") var paths: [String]
-    @Option(help: "Namespace for every file (default: the file name without .jsonl).") var namespace: String?
+    @Argument(help: "JSONL files, folders searched for *.jsonl, or s3://bucket/prefix (a backfill of every .jsonl object under it).") var paths: [String]
+    @Option(help: "Namespace for every local file (default: the file name without .jsonl). S3 objects take theirs from the key.") var namespace: String?
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
         if let namespace, !KnowledgeLineParser.isValidNamespace(namespace) {
             throw ValidationError("--namespace must be 1-64 letters, digits, '-', '_' or '.'")
         }
-        let files = try paths.flatMap(Self.jsonlFiles)
-        guard !files.isEmpty else { throw ValidationError("no .jsonl files in \(paths.joined(separator: ", "))") }
         let configuration = await Bootstrap.configurationOrExit(options)
         _ = Bootstrap.logging(configuration, label: "ragline.ingest")
+        let s3Paths = paths.filter { $0.hasPrefix("s3://") }
+        if !s3Paths.isEmpty {
+            try await ingestFromS3(s3Paths, configuration: configuration)
+        }
+        let localPaths = paths.filter { !$0.hasPrefix("s3://") }
+        guard !localPaths.isEmpty else { return }
+        let files = try localPaths.flatMap(Self.jsonlFiles)
+        guard !files.isEmpty else { throw ValidationError("no .jsonl files in \(localPaths.joined(separator: ", "))") }
 
         var keys: [String: URL] = [:]
         var order: [(String, URL)] = []
@@ -42,26 +50,58 @@ struct Ingest: AsyncParsableCommand {
             Bootstrap.fail(error)
         }
 
-        var failedFiles = 0
-        for (key, file) in order {
-            let totalLines = Self.lineCount(file)
+        let sources = order.map { key, file in (KnowledgeSource(bucket: "local", key: key), file.path, Self.lineCount(file)) }
+        try await Self.ingest(sources, with: ingestor)
+    }
+
+    /// Lists every `.jsonl` object under each `s3://bucket/prefix` and ingests it from S3.
+    func ingestFromS3(_ locations: [String], configuration: RaglineConfiguration) async throws {
+        if namespace != nil { throw ValidationError("--namespace applies to local files; S3 objects take their namespace from the key") }
+        let client: S3Client
+        let ingestor: KnowledgeIngestor
+        do {
+            client = try ProviderFactory.s3Client(configuration)
+            ingestor = KnowledgeIngestor(
+                store: S3ObjectStore(client: client), embedder: try ProviderFactory.embedder(configuration),
+                index: try ProviderFactory.index(configuration), batchSize: configuration.ingest.embedBatchSize
+            )
+        } catch {
+            Bootstrap.fail(error)
+        }
+        var sources: [(KnowledgeSource, String, Int)] = []
+        for location in locations {
+            let path = location.dropFirst("s3://".count)
+            let bucket = String(path.prefix { $0 != "/" })
+            let prefix = String(path.dropFirst(bucket.count + 1 > path.count ? path.count : bucket.count + 1))
+            guard !bucket.isEmpty else { throw ValidationError("\(location) names no bucket") }
+            let keys = try await client.listObjects(bucket: bucket, prefix: prefix).filter { $0.lowercased().hasSuffix(".jsonl") }
+            if keys.isEmpty { print("\(location): no .jsonl objects") }
+            sources += keys.map { (KnowledgeSource(bucket: bucket, key: $0), "s3://\(bucket)/\($0)", 0) }
+        }
+        try await Self.ingest(sources, with: ingestor)
+    }
+
+    /// Ingests each source with a progress bar, prints its report, fails (exit 1) if any source failed.
+    static func ingest(_ sources: [(source: KnowledgeSource, name: String, totalLines: Int)], with ingestor: KnowledgeIngestor) async throws {
+        var failed = 0
+        for (source, name, totalLines) in sources {
             do {
-                let report = try await ingestor.ingest(KnowledgeSource(bucket: "local", key: key)) { read in
-                    Self.progress(file.lastPathComponent, read: read, total: totalLines)
+                let report = try await ingestor.ingest(source) { read in
+                    progress((name as NSString).lastPathComponent, read: read, total: totalLines)
                 } rejected: { _, _ in }
                 FileHandle.standardError.write(Data("\n".utf8))
-                print("\(file.path) -> \(key): \(report.accepted) accepted, \(report.rejected.count) rejected, \(report.deleted) removed")
+                print("\(name)\(name.hasPrefix("s3://") ? "" : " -> \(source.key)"): \(report.accepted) accepted, \(report.rejected.count) rejected, \(report.deleted) removed")
                 for line in report.rejected.prefix(20) {
                     print("  line \(line.line): \(line.reason)")
                 }
                 if report.rejected.count > 20 { print("  ... and \(report.rejected.count - 20) more") }
             } catch {
-                failedFiles += 1
+                failed += 1
                 FileHandle.standardError.write(Data("\n".utf8))
-                print("\(file.path): failed: \(error)")
+                print("\(name): failed: \(error)")
             }
         }
-        if failedFiles > 0 { throw ExitCode(1) }
+        if failed > 0 { throw ExitCode(1) }
     }
 
     static func jsonlFiles(_ path: String) throws -> [URL] {
@@ -86,7 +126,11 @@ struct Ingest: AsyncParsableCommand {
     }
 
     static func progress(_ name: String, read: Int, total: Int) {
-        let fraction = total > 0 ? min(1, Double(read) / Double(total)) : 1
+        guard total > 0 else {
+            FileHandle.standardError.write(Data("\r\(name): \(read) lines".utf8))
+            return
+        }
+        let fraction = min(1, Double(read) / Double(total))
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)

@@ -80,4 +80,31 @@ struct AWSIngestionTests {
         let messages = try await SQSClient(queueURL: moto.account.queue_url, region: "us-east-1", credentials: good).receive(waitSeconds: 1)
         #expect(messages.contains { $0.body.contains("s3:TestEvent") || $0.body.contains("ObjectCreated") })
     }
+
+    @Test func ingestBackfillsEveryKnowledgeObjectUnderAnS3Prefix() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.appending("a.jsonl")
+        try #"{"id":"a1","question":"Where is the station?","answer":"On Main Street."}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        try moto.put(key: "knowledge/alpha/a.jsonl", file: file)
+        try moto.put(key: "knowledge/beta/b.jsonl", file: file)
+        try moto.put(key: "knowledge/beta/readme.txt", file: file)
+        let process = try RaglineProcess(
+            name: "ingest-s3", arguments: ["ingest", "s3://\(moto.account.bucket)/knowledge"],
+            environment: [
+                "RAGLINE_DATA_DIR": directory.appending("data"), "S3_ENDPOINT_URL": moto.endpoint, "RAGLINE_LOG_LEVEL": "error",
+                "AWS_ACCESS_KEY_ID": moto.account.access_key_id, "AWS_SECRET_ACCESS_KEY": moto.account.secret_access_key,
+            ],
+            logDirectory: directory.path
+        )
+        let status = await process.terminate(timeout: .seconds(90), signal: false)
+        #expect(status == 0, "\(process.log)")
+        #expect(process.log.contains("s3://\(moto.account.bucket)/knowledge/alpha/a.jsonl: 1 accepted, 0 rejected, 0 removed"), "\(process.log)")
+        #expect(process.log.contains("knowledge/beta/b.jsonl: 1 accepted"))
+        #expect(!process.log.contains("readme.txt"))
+        #expect(FileManager.default.fileExists(atPath: directory.appending("data/index/alpha.json")))
+        #expect(FileManager.default.fileExists(atPath: directory.appending("data/index/beta.json")))
+    }
 }

@@ -62,6 +62,21 @@ final class FakePinecone: Sendable {
             }
         }
         router.post("/embed") { request, _ in try await self.guarded(request, self.embed) }
+        router.get("/vectors/fetch") { request, _ in
+            try await self.guarded(request) { _ in
+                let items = request.uri.queryParameters
+                let ids = items.getAll("ids").map { String($0) }
+                guard !ids.isEmpty, ids.count <= 1000 else { return self.invalid("1-1000 ids") }
+                let namespace = items["namespace"].map { String($0) } ?? "__default__"
+                var vectors: [String: Any] = [:]
+                for id in ids {
+                    if let stored = self.store.value[namespace]?[id] {
+                        vectors[id] = ["id": id, "values": stored.values, "metadata": (try? JSONSerialization.jsonObject(with: stored.metadata)) ?? [:]]
+                    }
+                }
+                return self.json(["vectors": vectors, "namespace": namespace, "usage": ["readUnits": 1]])
+            }
+        }
         let port = self.port
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
             port.withLock { $0 = channel.localAddress?.port }
@@ -114,6 +129,7 @@ final class FakePinecone: Sendable {
 
     private func upsert(_ body: [String: Any]) async throws -> Response {
         guard let vectors = body["vectors"] as? [[String: Any]], !vectors.isEmpty else { return invalid("vectors is required") }
+        guard (body["namespace"] as? String).map({ !$0.isEmpty }) ?? true else { return invalid("namespace must not be empty") }
         guard vectors.count <= 1000 else { return invalid("at most 1000 vectors per upsert") }
         let namespace = body["namespace"] as? String ?? "__default__"
         var accepted: [String: StoredVector] = [:]

@@ -50,6 +50,12 @@ struct PineconeVectorIndexTests {
             try await index.deleteEntries(fromSource: "f1", keeping: [:])
             #expect(server.count("ns") == 1)
             #expect(server.metadata("ns", "c")?["source"] as? String == "f2")
+
+            let fetched = try await index.fetch(ids: ["c", "missing"], namespace: "ns")
+            #expect(fetched.map(\.id) == ["c"])
+            #expect(fetched.first?.answer == "A c.")
+            try await index.delete(ids: ["c"], namespace: "ns")
+            #expect(server.count("ns") == 0)
         }
     }
 

@@ -1,4 +1,5 @@
 import AWS
+import Logging
 import Foundation
 import RAGCore
 import RaglineTestSupport
@@ -106,5 +107,39 @@ struct AWSIngestionTests {
         #expect(!process.log.contains("readme.txt"))
         #expect(FileManager.default.fileExists(atPath: directory.appending("data/index/alpha.json")))
         #expect(FileManager.default.fileExists(atPath: directory.appending("data/index/beta.json")))
+    }
+
+    @Test func aLongIngestionKeepsItsMessageInvisibleAndDeletesItAfterwards() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let credentials = StaticCredentialProvider(AWSCredentials(accessKeyID: moto.account.access_key_id, secretAccessKey: moto.account.secret_access_key))
+        let client = SQSClient(queueURL: moto.account.queue_url, region: "us-east-1", credentials: credentials)
+        // Drain the s3:TestEvent that configuring the notifications sent.
+        for message in try await client.receive(waitSeconds: 1) { try await client.delete(message) }
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.appending("x.jsonl")
+        try "{}".write(toFile: file, atomically: true, encoding: .utf8)
+        try moto.put(key: "knowledge/slow/x.jsonl", file: file)
+
+        let source = SQSIngestEventSource(client: client, waitSeconds: 1, visibilityTimeout: 2, logger: .init(label: "sqs-test"))
+        let handled = LockedBox<[String]>([])
+        let run = Task {
+            try await source.run { notification in
+                handled.withLock { $0.append(notification.id) }
+                try await Task.sleep(for: .milliseconds(3500)) // longer than the 2 s lease
+            }
+        }
+        try await waitUntil("the message to be picked up") { !handled.value.isEmpty }
+        try await Task.sleep(for: .milliseconds(2500))
+        // Past the original lease, but extended: nobody else can receive it.
+        #expect(try await client.receive(waitSeconds: 0).isEmpty)
+        try await waitUntil("the handler to finish", timeout: .seconds(10)) { handled.value.count == 1 }
+        try await Task.sleep(for: .milliseconds(2500))
+        run.cancel()
+        _ = try? await run.value
+        #expect(handled.value.count == 1, "delivered once, then deleted")
+        #expect(try await client.receive(waitSeconds: 1).isEmpty)
     }
 }

@@ -50,12 +50,14 @@ struct AWSRequestSender: Sendable {
             message = object["message"] as? String ?? object["Message"] as? String
         }
         let status = Int(response.status.code)
-        let retriable = status == 429 || status >= 500 || code == "SlowDown" || code == "RequestTimeout"
-        return ProviderError(
-            provider: service,
-            message: "\(context): HTTP \(status) \(code ?? "")\(message.map { ": " + $0 } ?? "")",
-            isRetriable: retriable,
-            retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init).map { .milliseconds(Int($0 * 1000)) }
+        var error = ProviderError.http(
+            provider: service, status: status, message: "\(context): \(code ?? "")\(message.map { ": " + $0 } ?? "")",
+            retryAfter: response.headers.first(name: "Retry-After")
         )
+        // S3 throttles with a 503 SlowDown, but also says so in the code of other answers.
+        if !error.isRetriable, code == "SlowDown" || code == "RequestTimeout" {
+            error = ProviderError(provider: service, message: error.message, isRetriable: true)
+        }
+        return error
     }
 }

@@ -51,16 +51,10 @@ struct PineconeHTTP: Sendable {
         }
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
-            let message = Self.message(answer)
-            switch status {
-            case 401, 403 where !message.contains("QUOTA"):
-                throw ProviderError(provider: "pinecone", message: "HTTP \(status): \(message). Check PINECONE_API_KEY.", isRetriable: false)
-            case 408, 429, 500...599:
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init).map { Duration.milliseconds(Int($0 * 1000)) }
-                throw ProviderError(provider: "pinecone", message: "HTTP \(status): \(message)", isRetriable: true, retryAfter: retryAfter)
-            default:
-                throw ProviderError(provider: "pinecone", message: "HTTP \(status): \(message)", isRetriable: false)
-            }
+            throw ProviderError.http(
+                provider: "pinecone", status: status, message: Self.message(answer),
+                retryAfter: response.headers.first(name: "Retry-After"), keySetting: "PINECONE_API_KEY"
+            )
         }
         // A malformed body is worth another try (a proxy or a cut connection); a second bad one is final.
         if !answer.isEmpty, (try? JSONSerialization.jsonObject(with: answer)) == nil {

@@ -135,3 +135,21 @@ public struct IngestNotification: Sendable {
 public protocol IngestEventSource: Sendable {
     func run(handle: @escaping @Sendable (IngestNotification) async throws -> Void) async throws
 }
+
+extension ProviderError {
+    /// How every HTTP provider reads an error answer: 401/403 are permanent and name the key setting
+    /// (unless the server says a quota ran out), 408, 409, 429 and 5xx are retriable after the server's
+    /// `Retry-After` (seconds) when it gives one, anything else is permanent.
+    public static func http(provider: String, status: Int, message: String, retryAfter: String? = nil, keySetting: String? = nil) -> ProviderError {
+        switch status {
+        case 401, 403:
+            let hint = keySetting.map { message.uppercased().contains("QUOTA") ? "" : ". Check \($0)." } ?? ""
+            return ProviderError(provider: provider, message: "HTTP \(status): \(message)\(hint)", isRetriable: false)
+        case 408, 409, 429, 500...599:
+            let delay = retryAfter.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }.map { Duration.milliseconds(Int($0 * 1000)) }
+            return ProviderError(provider: provider, message: "HTTP \(status): \(message)", isRetriable: true, retryAfter: delay)
+        default:
+            return ProviderError(provider: provider, message: "HTTP \(status): \(message)", isRetriable: false)
+        }
+    }
+}

@@ -280,7 +280,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "RaglineTestSupport", "RaglineApp", "AWS", "Kafka", "RAGCore", "LocalProviders", "Messaging",
+                "RaglineTestSupport", "RaglineApp", "AWS",
+                .product(name: "Configuration", package: "swift-configuration"), "Kafka", "RAGCore", "LocalProviders", "Messaging",
                 "Gateway", "Retriever", "Responder", "IngestWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -23,7 +23,12 @@ public enum KafkaAdmin {
         _ topics: [TopicSpecification], client: KafkaClientConfiguration, timeout: Duration = .seconds(30)
     ) async throws {
         let conf = try RDKafkaConfig.make(client.baseProperties.merging(client.additionalProperties) { _, new in new })
+        let callbacks = RDKafkaCallbackTarget(oauthBearerTokenProvider: client.oauthBearerTokenProvider)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
+        RDKafkaCallbackTarget.installOAuthBearer(on: conf, provider: client.oauthBearerTokenProvider)
         let handle = try RDKafkaHandle(kind: .producer, conf: conf)
+        RDKafkaCallbackTarget.enableBackgroundSASL(handle, provider: client.oauthBearerTokenProvider)
+        defer { withExtendedLifetime(callbacks) {} }
         let timeoutMilliseconds = Int32(timeout.components.seconds * 1000)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             Thread.detachNewThread {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings shared by producers and consumers. Becomes librdkafka properties only at the C boundary.
 public struct KafkaClientConfiguration: Sendable {
     /// Comma-separated `host:port` list (`KAFKA_BROKERS`).
@@ -7,6 +9,9 @@ public struct KafkaClientConfiguration: Sendable {
     /// Extra librdkafka properties, applied last: the escape hatch for anything not modelled here
     /// (TLS, SASL, tuning).
     public var additionalProperties: [String: String]
+    /// For `sasl.mechanism=OAUTHBEARER` (Amazon MSK IAM): called on a librdkafka thread whenever a token
+    /// is due, including in the background while the client is idle.
+    public var oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?
 
     public init(bootstrapServers: String, clientID: String = "ragline", additionalProperties: [String: String] = [:]) {
         self.bootstrapServers = bootstrapServers
@@ -87,3 +92,18 @@ public struct KafkaConsumerConfiguration: Sendable {
         return properties
     }
 }
+
+/// A SASL/OAUTHBEARER token and when it expires.
+public struct KafkaOAuthBearerToken: Sendable {
+    public var value: String
+    public var expiry: Date
+    public var principal: String
+
+    public init(value: String, expiry: Date, principal: String) {
+        self.value = value
+        self.expiry = expiry
+        self.principal = principal
+    }
+}
+
+public typealias KafkaOAuthBearerTokenProvider = @Sendable () throws -> KafkaOAuthBearerToken

@@ -23,9 +23,10 @@ public final class KafkaConsumer: Sendable {
     public init(configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger) throws {
         precondition(configuration.maxInFlight > 0, "maxInFlight must be positive")
         let (stream, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
-        let shared = ConsumerShared(maxInFlight: configuration.maxInFlight, startAtEnd: configuration.startAtEndOnAssign, continuation: continuation, logger: logger)
+        let shared = ConsumerShared(maxInFlight: configuration.maxInFlight, startAtEnd: configuration.startAtEndOnAssign, continuation: continuation, logger: logger, oauthBearerTokenProvider: configuration.client.oauthBearerTokenProvider)
 
         let conf = try RDKafkaConfig.make(configuration.properties)
+        RDKafkaCallbackTarget.installOAuthBearer(on: conf, provider: configuration.client.oauthBearerTokenProvider)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(shared).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf) { rk, error, partitions, opaque in
             guard let rk, let opaque else { return }
@@ -33,6 +34,7 @@ public final class KafkaConsumer: Sendable {
                 .rebalance(rk: rk, error: error, partitions: partitions)
         }
         let handle = try RDKafkaHandle(kind: .consumer, conf: conf)
+        RDKafkaCallbackTarget.enableBackgroundSASL(handle, provider: configuration.client.oauthBearerTokenProvider)
         rd_kafka_poll_set_consumer(handle.pointer)
 
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
@@ -103,7 +105,7 @@ public final class KafkaConsumer: Sendable {
 }
 
 /// State shared by the poll thread, librdkafka's rebalance callback and `markProcessed`.
-final class ConsumerShared: Sendable {
+final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
     let logger: Logger
     private let slots: SlotGate
     private let continuation: AsyncStream<KafkaConsumerMessage>.Continuation
@@ -116,11 +118,12 @@ final class ConsumerShared: Sendable {
 
     private let startAtEnd: Bool
 
-    init(maxInFlight: Int, startAtEnd: Bool, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger) {
+    init(maxInFlight: Int, startAtEnd: Bool, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger, oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?) {
         self.slots = SlotGate(slots: maxInFlight)
         self.startAtEnd = startAtEnd
         self.continuation = continuation
         self.logger = logger
+        super.init(oauthBearerTokenProvider: oauthBearerTokenProvider)
     }
 
     var assigned: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }

@@ -11,8 +11,9 @@ public final class KafkaProducer: Sendable {
     private let logger: Logger
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
-        let deliveries = DeliveryRouter()
+        let deliveries = DeliveryRouter(oauthBearerTokenProvider: configuration.client.oauthBearerTokenProvider)
         let conf = try RDKafkaConfig.make(configuration.properties)
+        RDKafkaCallbackTarget.installOAuthBearer(on: conf, provider: configuration.client.oauthBearerTokenProvider)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(deliveries).toOpaque())
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
@@ -20,6 +21,7 @@ public final class KafkaProducer: Sendable {
             router.deliver(message.pointee)
         }
         let handle = try RDKafkaHandle(kind: .producer, conf: conf)
+        RDKafkaCallbackTarget.enableBackgroundSASL(handle, provider: configuration.client.oauthBearerTokenProvider)
         self.handle = handle
         self.deliveries = deliveries
         self.logger = logger
@@ -110,7 +112,7 @@ public final class KafkaProducer: Sendable {
 }
 
 /// Matches delivery reports to waiting `send` calls by the id carried in each record's opaque pointer.
-final class DeliveryRouter: Sendable {
+final class DeliveryRouter: RDKafkaCallbackTarget, @unchecked Sendable {
     private struct State {
         var nextID: UInt = 1
         var waiting: [UInt: CheckedContinuation<KafkaAcknowledgement, any Error>] = [:]

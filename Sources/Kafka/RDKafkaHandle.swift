@@ -64,3 +64,45 @@ extension String {
         self.init(decoding: bytes, as: UTF8.self)
     }
 }
+
+/// What librdkafka's callbacks reach through the client's opaque pointer. The producer's and consumer's
+/// own state derive from it, so the token-refresh callback works for both.
+///
+/// `@unchecked Sendable`: its only property is an immutable `let` of a `Sendable` closure; subclasses
+/// keep their mutable state behind locks.
+class RDKafkaCallbackTarget: @unchecked Sendable {
+    let oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?
+
+    init(oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?) {
+        self.oauthBearerTokenProvider = oauthBearerTokenProvider
+    }
+
+    /// Installs the token-refresh callback (and librdkafka's background SASL queue, so idle clients refresh too).
+    static func installOAuthBearer(on conf: OpaquePointer, provider: KafkaOAuthBearerTokenProvider?) {
+        guard provider != nil else { return }
+        rd_kafka_conf_enable_sasl_queue(conf, 1)
+        rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf) { rk, _, opaque in
+            guard let rk, let opaque else { return }
+            let target = Unmanaged<RDKafkaCallbackTarget>.fromOpaque(opaque).takeUnretainedValue()
+            guard let provider = target.oauthBearerTokenProvider else { return }
+            do {
+                let token = try provider()
+                var errorBuffer = [CChar](repeating: 0, count: 512)
+                let result = rd_kafka_oauthbearer_set_token(
+                    rk, token.value, Int64(token.expiry.timeIntervalSince1970 * 1000), token.principal, nil, 0, &errorBuffer, errorBuffer.count
+                )
+                if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    _ = rd_kafka_oauthbearer_set_token_failure(rk, String(errorBuffer: errorBuffer))
+                }
+            } catch {
+                _ = rd_kafka_oauthbearer_set_token_failure(rk, "token provider failed: \(error)")
+            }
+        }
+    }
+
+    /// After the client exists: serve SASL callbacks on librdkafka's background thread.
+    static func enableBackgroundSASL(_ handle: RDKafkaHandle, provider: KafkaOAuthBearerTokenProvider?) {
+        guard provider != nil, let error = rd_kafka_sasl_background_callbacks_enable(handle.pointer) else { return }
+        rd_kafka_error_destroy(error)
+    }
+}

@@ -13,6 +13,37 @@ public struct RaglineConfiguration: Sendable {
         public var replicationFactor = 1
         public var fetchWaitMaxMilliseconds = 5
         public var properties: [String: String] = [:]
+        public var security = "plaintext"
+        public var saslUsername: String?
+        public var saslPassword: String?
+        public var tlsCALocation: String?
+
+        /// librdkafka properties for the chosen security, validated (one clear line when incomplete).
+        /// `iam` also needs a token provider, which the wiring adds.
+        public func securityProperties() throws -> [String: String] {
+            var properties: [String: String] = [:]
+            switch security {
+            case "plaintext":
+                return [:]
+            case "tls":
+                properties["security.protocol"] = "ssl"
+            case "scram":
+                guard let saslUsername, let saslPassword else {
+                    throw ConfigurationError(setting: Settings.kafkaSASLUsername, problem: "and KAFKA_SASL_PASSWORD must be set with KAFKA_SECURITY=scram")
+                }
+                properties["security.protocol"] = "sasl_ssl"
+                properties["sasl.mechanism"] = "SCRAM-SHA-512"
+                properties["sasl.username"] = saslUsername
+                properties["sasl.password"] = saslPassword
+            case "iam":
+                properties["security.protocol"] = "sasl_ssl"
+                properties["sasl.mechanism"] = "OAUTHBEARER"
+            default:
+                throw ConfigurationError(setting: Settings.kafkaSecurity, problem: "must be plaintext, tls, scram or iam, got \"\(security)\"")
+            }
+            if let tlsCALocation { properties["ssl.ca.location"] = tlsCALocation }
+            return properties
+        }
     }
 
     public struct Gateway: Sendable {
@@ -126,6 +157,11 @@ public struct RaglineConfiguration: Sendable {
         kafka.replicationFactor = try Self.positive(reader.int(Settings.kafkaReplicationFactor, default: d.kafka.replicationFactor), Settings.kafkaReplicationFactor)
         kafka.fetchWaitMaxMilliseconds = try Self.positive(reader.int(Settings.kafkaFetchWaitMaxMilliseconds, default: d.kafka.fetchWaitMaxMilliseconds), Settings.kafkaFetchWaitMaxMilliseconds)
         kafka.properties = try Self.properties(reader.optionalString(Settings.kafkaProperties))
+        kafka.security = reader.string(Settings.kafkaSecurity, default: d.kafka.security)
+        kafka.saslUsername = reader.optionalString(Settings.kafkaSASLUsername)
+        kafka.saslPassword = reader.optionalString(Settings.kafkaSASLPassword)
+        kafka.tlsCALocation = reader.optionalString(Settings.kafkaTLSCALocation)
+        _ = try kafka.securityProperties()
 
         gateway.host = reader.string(Settings.host, default: d.gateway.host)
         gateway.port = try Self.port(reader.int(Settings.port, default: d.gateway.port), Settings.port)

@@ -12,6 +12,10 @@ public enum Settings {
     public static let kafkaPartitions = Setting("kafka.partitions", default: "4", roles: "dev, broker, topics", "Partitions of each topic that `ragline dev`, `ragline broker` and `ragline topics` create.")
     public static let kafkaReplicationFactor = Setting("kafka.replication.factor", default: "1", roles: "topics", "Replication factor for topics created on a real cluster.")
     public static let kafkaFetchWaitMaxMilliseconds = Setting("kafka.fetch.wait.max.ms", default: "5", roles: "all", "`fetch.wait.max.ms`. The embedded broker answers a fetch only when it expires, so keep it at 1-5 there; 100-500 suits a real broker.")
+    public static let kafkaSecurity = Setting("kafka.security", default: "plaintext", roles: "all", "`plaintext`, `tls` (MSK port 9094), `scram` (SASL/SCRAM-SHA-512 over TLS, 9096) or `iam` (SASL/OAUTHBEARER with an MSK IAM token, 9098, refreshed in the background).")
+    public static let kafkaSASLUsername = Setting("kafka.sasl.username", default: "(none)", roles: "all", "SCRAM user name, with `KAFKA_SECURITY=scram`.")
+    public static let kafkaSASLPassword = Setting("kafka.sasl.password", default: "(none)", roles: "all", "SCRAM password, with `KAFKA_SECURITY=scram`.", secret: true)
+    public static let kafkaTLSCALocation = Setting("kafka.tls.ca.location", default: "(system CAs)", roles: "all", "CA bundle for the brokers' certificates (`ssl.ca.location`).")
     public static let kafkaProperties = Setting("kafka.properties", default: "(none)", roles: "all", "Extra librdkafka properties, `key=value;key=value` (TLS, SASL, tuning).")
     // Gateway
     public static let chatTimeout = Setting("ragline.chat.timeout.seconds", default: "30", roles: "gateway", "Deadline of `POST /v1/chat`; past it the answer is 504 with the question id.")
@@ -72,7 +76,7 @@ public enum Settings {
 
     public static let all: [Setting] = [
         dataDirectory, port, host, adminPort, logLevel, instanceID,
-        kafkaBrokers, kafkaPartitions, kafkaReplicationFactor, kafkaFetchWaitMaxMilliseconds, kafkaProperties,
+        kafkaBrokers, kafkaPartitions, kafkaReplicationFactor, kafkaFetchWaitMaxMilliseconds, kafkaSecurity, kafkaSASLUsername, kafkaSASLPassword, kafkaTLSCALocation, kafkaProperties,
         chatTimeout, asyncTimeout, maxQuestionLength, maxBodyBytes, defaultTopK, apiKeys, answerCacheSize,
         callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
         embedder, modelDirectory, embedderThreads, embeddingsURL, embeddingsModel, embeddingsDimensions, embeddingsAPIKey,

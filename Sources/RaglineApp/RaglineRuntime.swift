@@ -36,8 +36,7 @@ public struct RaglineRuntime: Sendable {
         onGatewayPort: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> Assembly {
         let needs = roles.reduce(into: Role.Needs()) { $0.formUnion($1.needs) }
-        var client = KafkaClientConfiguration(bootstrapServers: brokers, clientID: "ragline-\(roles.map(\.rawValue).joined(separator: "+"))")
-        client.additionalProperties = configuration.kafka.properties
+        let client = try KafkaClientFactory.client(configuration, brokers: brokers, clientID: "ragline-\(roles.map(\.rawValue).joined(separator: "+"))")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let source = "/ragline/\(roles.count == 1 ? roles[0].rawValue : "dev")"
         let publisher = EventPublisher(producer: producer, source: source)

@@ -12,8 +12,12 @@ struct TopicsCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = await Bootstrap.configurationOrExit(options)
         let brokers = Bootstrap.brokersOrExit(configuration)
-        var client = KafkaClientConfiguration(bootstrapServers: brokers, clientID: "ragline-topics")
-        client.additionalProperties = configuration.kafka.properties
+        let client: KafkaClientConfiguration
+        do {
+            client = try KafkaClientFactory.client(configuration, brokers: brokers, clientID: "ragline-topics")
+        } catch {
+            Bootstrap.fail(error)
+        }
         let specifications = Topics.allWithDeadLetters.map {
             KafkaAdmin.TopicSpecification(name: $0, partitions: configuration.kafka.partitions, replicationFactor: configuration.kafka.replicationFactor)
         }

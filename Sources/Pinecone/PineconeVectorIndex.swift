@@ -8,6 +8,8 @@ import RAGCore
 public actor PineconeVectorIndex: VectorIndex {
     private let http: PineconeHTTP
     private var resolvedHost: String?
+    /// The look-up in flight, so that concurrent first calls share one control-plane request.
+    private var resolving: Task<String, any Error>?
 
     public init(configuration: PineconeConfiguration, client: HTTPClient = .shared) {
         http = PineconeHTTP(configuration: configuration, client: client)
@@ -17,16 +19,23 @@ public actor PineconeVectorIndex: VectorIndex {
     /// The data-plane base URL, resolved once from the control plane (`GET /indexes/{name}`).
     func host() async throws -> String {
         if let resolvedHost { return resolvedHost }
+        if let resolving { return try await resolving.value }
         guard let name = http.configuration.indexName else {
             throw ProviderError(provider: "pinecone", message: "neither PINECONE_INDEX_HOST nor PINECONE_INDEX is set", isRetriable: false)
         }
-        let description = try await http.get(http.configuration.controlPlaneURL + "/indexes/\(name)")
-        guard let host = description["host"] as? String else {
-            throw ProviderError(provider: "pinecone", message: "index \(name) has no host in its description", isRetriable: false)
+        let http = self.http
+        let lookUp = Task {
+            let description = try await http.get(http.configuration.controlPlaneURL + "/indexes/\(name)")
+            guard let host = description["host"] as? String else {
+                throw ProviderError(provider: "pinecone", message: "index \(name) has no host in its description", isRetriable: false)
+            }
+            // The control plane answers a bare host; use the control plane's scheme (https, or http for a local peer).
+            let scheme = URL(string: http.configuration.controlPlaneURL)?.scheme ?? "https"
+            return host.contains("://") ? host : "\(scheme)://\(host)"
         }
-        // The control plane answers a bare host; use the control plane's scheme (https, or http for a local peer).
-        let scheme = URL(string: http.configuration.controlPlaneURL)?.scheme ?? "https"
-        let base = host.contains("://") ? host : "\(scheme)://\(host)"
+        resolving = lookUp
+        defer { resolving = nil }
+        let base = try await lookUp.value
         resolvedHost = base
         return base
     }

@@ -16,7 +16,7 @@ struct PineconeVectorIndexTests {
         var configuration = PineconeConfiguration(apiKey: server.key)
         configuration.indexName = "ragline"
         configuration.controlPlaneURL = server.baseURL
-        configuration.timeout = .milliseconds(500)
+        configuration.timeout = .seconds(5)
         try await withAsyncCleanup({ await server.stop() }) { try await body(server, configuration) }
     }
 
@@ -63,6 +63,7 @@ struct PineconeVectorIndexTests {
         try await withServer { server, configuration in
             var configuration = configuration
             configuration.indexHost = server.baseURL
+            configuration.timeout = .milliseconds(500)
             let index = PineconeVectorIndex(configuration: configuration)
             try await index.upsert([entry("a", "ns", [1, 0, 0])])
             server.inject(.status(429, body: #"{"code":8,"message":"Too many requests"}"#, retryAfter: "1"), .status(503, body: #"{"code":14,"message":"unavailable"}"#), .malformed)

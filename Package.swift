@@ -222,7 +222,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AWSTests",
-            dependencies: ["AWS", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["AWS", "RaglineTestSupport", .product(name: "Hummingbird", package: "hummingbird")],
             exclude: ["Fixtures", "msk_token_reference.py"],
             swiftSettings: swiftSettings
         ),

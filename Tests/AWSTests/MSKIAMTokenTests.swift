@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import RaglineTestSupport
 import Testing
 
 /// The MSK IAM token against one built independently by botocore's SigV4 query signer.
@@ -16,20 +17,12 @@ import Testing
         let date = try #require(ISO8601DateFormatter().date(from: "2026-11-25T10:20:30Z"))
         let ours = MSKIAMToken.make(credentials: credentials, region: "eu-west-1", date: date, userAgent: "ragline")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [
+        let (status, output) = try runProgram(Self.python, [
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("msk_token_reference.py").path,
             credentials.accessKeyID, credentials.secretAccessKey, sessionToken ?? "", "eu-west-1", "20261125T102030Z", "ragline",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let reference = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(process.terminationStatus == 0, "\(reference)")
+        ])
+        let reference = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(status == 0, "\(reference)")
         #expect(ours.value == reference)
         #expect(!ours.value.contains("=") && !ours.value.contains("+") && !ours.value.contains("/"))
         #expect(ours.expiry == date.addingTimeInterval(900))

@@ -10,20 +10,6 @@ import Testing
     /// Variables the compose stack itself uses (MinIO, interpolation); not Ragline settings.
     static let composeOnly: Set<String> = ["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"]
 
-    func run(_ executable: String, _ arguments: [String], directory: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func composeFileIsValidAndSetsOnlyKnownSettings() throws {
         let directory = try TemporaryDirectory("ragline-compose")
         defer { directory.remove() }
@@ -31,14 +17,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.compose + "/docker-compose.yml", toPath: copy + "/docker-compose.yml")
         try FileManager.default.copyItem(atPath: Self.compose + "/.env.example", toPath: copy + "/.env")
-        let (status, resolved) = try run("docker-compose", ["-f", "docker-compose.yml", "config"], directory: copy)
+        let (status, resolved) = try runProgram("docker-compose", ["-f", "docker-compose.yml", "config"], directory: copy)
         #expect(status == 0, "docker-compose config failed:\n\(resolved)")
         try resolved.write(toFile: directory.appending("resolved.yml"), atomically: true, encoding: .utf8)
 
         // service -> environment variable names, through PyYAML.
         let python = (repositoryRoot as NSString).appendingPathComponent(".venv-test/bin/python")
         let script = "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps({n: sorted((s.get('environment') or {}).keys()) for n, s in d['services'].items()}))"
-        let (parsed, json) = try run(python, ["-c", script, directory.appending("resolved.yml")], directory: directory.path)
+        let (parsed, json) = try runProgram(python, ["-c", script, directory.appending("resolved.yml")])
         #expect(parsed == 0, "\(json)")
         let services = try JSONDecoder().decode([String: [String]].self, from: Data(json.utf8))
         let known = Set(Settings.all.map(\.environmentVariable)).union(Self.composeOnly)

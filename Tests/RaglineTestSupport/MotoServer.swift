@@ -77,18 +77,9 @@ public final class MotoServer: Sendable {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
         let python = tool("python")
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw ScriptFailed(output: text) }
-        return text
+        let (status, output) = try runProgram(python == "/usr/bin/env" ? "python3" : python, arguments)
+        guard status == 0 else { throw ScriptFailed(output: output) }
+        return output
     }
 }

@@ -22,9 +22,9 @@ public struct SQSIngestEventSource: IngestEventSource {
             let messages: [SQSClient.Message]
             do {
                 messages = try await client.receive(maxMessages: 10, waitSeconds: waitSeconds, visibilityTimeout: visibilityTimeout)
-            } catch is CancellationError {
-                return
             } catch {
+                // Shutdown cancels the long poll mid-request; that is not a failure.
+                if Task.isCancelled { return }
                 logger.warning("SQS receive failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
                 continue

@@ -72,10 +72,13 @@ struct PineconeVectorIndexTests {
             #expect(found.first?.id == "a")
             #expect(ContinuousClock.now - start >= .seconds(1), "Retry-After was honoured")
 
-            server.inject(.slow(.seconds(2)), .slow(.seconds(2)), .slow(.seconds(2)), .slow(.seconds(2)))
+            // More slow answers than attempts: an attempt that times out before the server has taken its fault
+            // (a loaded machine) must not leave a later attempt a fast answer.
+            for _ in 0..<8 { server.inject(.slow(.seconds(2))) }
             await #expect {
                 _ = try await index.query(vector: [1, 0, 0], topK: 1, namespace: "ns")
             } throws: { ($0 as? ProviderError)?.isRetriable == true }
+            server.clearFaults()
 
             server.inject(.status(400, body: #"{"code":3,"message":"bad filter"}"#))
             await #expect {

@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka"],
+            dependencies: ["Kafka", "RaglineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -36,13 +36,7 @@ public struct LexicalEmbedder: Embedder {
                 }
             }
         }
-        var norm: Float = 0
-        for value in vector { norm += value * value }
-        norm = norm.squareRoot()
-        if norm > 0 {
-            for index in vector.indices { vector[index] /= norm }
-        }
-        return vector
+        return VectorMath.normalized(vector)
     }
 
     private func add(_ feature: String, weight: Float, to vector: inout [Float]) {

@@ -41,7 +41,7 @@ public actor LocalVectorIndex: VectorIndex {
             for entry in group {
                 loaded.entries[entry.id] = StoredEntry(
                     id: entry.id, question: entry.question, answer: entry.answer, context: entry.context,
-                    source: entry.source, vector: Self.normalised(entry.vector)
+                    source: entry.source, vector: VectorMath.normalized(entry.vector)
                 )
             }
             try save(namespace, loaded)
@@ -49,7 +49,7 @@ public actor LocalVectorIndex: VectorIndex {
     }
 
     public func query(vector: [Float], topK: Int, namespace: String?) async throws -> [RetrievedMatch] {
-        let target = Self.normalised(vector)
+        let target = VectorMath.normalized(vector)
         let names = try namespace.map { [$0] } ?? namespaces()
         var matches: [RetrievedMatch] = []
         for name in names {
@@ -125,12 +125,5 @@ public actor LocalVectorIndex: VectorIndex {
             loaded.modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
         }
         namespacesByName[namespace] = loaded
-    }
-
-    private static func normalised(_ vector: [Float]) -> [Float] {
-        var norm: Float = 0
-        for value in vector { norm += value * value }
-        norm = norm.squareRoot()
-        return norm > 0 ? vector.map { $0 / norm } : vector
     }
 }

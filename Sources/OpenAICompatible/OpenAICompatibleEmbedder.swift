@@ -73,7 +73,7 @@ public struct OpenAICompatibleEmbedder: Embedder {
         if let wrong = vectors.first(where: { $0.count != dimensions }) {
             throw ProviderError(provider: modelID, message: "returned \(wrong.count) dimensions; expected \(dimensions)", isRetriable: false)
         }
-        return vectors.map(Self.normalised)
+        return vectors.map(VectorMath.normalized)
     }
 
     private func parse(_ data: Data) throws -> [[Float]] {
@@ -95,10 +95,5 @@ public struct OpenAICompatibleEmbedder: Embedder {
             if let single = object as? [Double] { return [single.map(Float.init)] }
             throw ProviderError(provider: modelID, message: "the answer is not an array of vectors", isRetriable: true)
         }
-    }
-
-    static func normalised(_ vector: [Float]) -> [Float] {
-        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? vector.map { $0 / norm } : vector
     }
 }

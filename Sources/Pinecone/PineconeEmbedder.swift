@@ -33,9 +33,7 @@ public struct PineconeEmbedder: Embedder {
                 guard let values = item["values"] as? [Double], values.count == dimensions else {
                     throw ProviderError(provider: "pinecone", message: "embed returned a vector that is not \(dimensions) floats", isRetriable: false)
                 }
-                let vector = values.map(Float.init)
-                let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                vectors.append(norm > 0 ? vector.map { $0 / norm } : vector)
+                vectors.append(VectorMath.normalized(values.map(Float.init)))
             }
             start = end
         }

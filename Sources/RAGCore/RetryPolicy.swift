@@ -36,7 +36,7 @@ public struct RetryPolicy: Sendable {
                 guard attempt < maxAttempts, shouldRetry(error), !Task.isCancelled else { throw error }
                 // A server's Retry-After wins over our own backoff when it asks for longer.
                 let wait = max(delay(beforeRetry: attempt), (error as? ProviderError)?.retryAfter ?? .zero)
-                if let deadline, Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) > deadline {
+                if let deadline, Date().addingTimeInterval(wait.milliseconds / 1000) > deadline {
                     throw error
                 }
                 try await Task.sleep(for: wait)

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import RaglineTestSupport
 import Testing
 @testable import Kafka
 
@@ -111,38 +111,22 @@ import Testing
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "g-bounded")
         configuration.maxInFlight = 2
         let consumer = try KafkaConsumer(configuration: configuration, topics: ["bounded"], logger: logger)
-        let received = ReceivedMessages()
+        let received = LockedBox<[KafkaConsumerMessage]>([])
         let reader = Task {
-            for await message in consumer.messages { received.append(message) }
+            for await message in consumer.messages { received.withLock { $0.append(message) } }
         }
-        try await waitUntil { received.count == 2 }
+        try await waitUntil("two records") { received.value.count == 2 }
         try await Task.sleep(for: .milliseconds(700))
         // Without a free slot the third record must not arrive.
-        #expect(received.count == 2)
-        consumer.markProcessed(received.first!)
-        try await waitUntil { received.count == 3 }
+        #expect(received.value.count == 2)
+        consumer.markProcessed(received.value[0])
+        try await waitUntil("a third record") { received.value.count == 3 }
         await consumer.shutdown()
         await reader.value
         await producer.shutdown()
     }
 }
 
-final class ReceivedMessages: Sendable {
-    private let messages = Mutex<[KafkaConsumerMessage]>([])
-    func append(_ message: KafkaConsumerMessage) { messages.withLock { $0.append(message) } }
-    var count: Int { messages.withLock { $0.count } }
-    var first: KafkaConsumerMessage? { messages.withLock { $0.first } }
-}
-
-func waitUntil(timeout: Duration = .seconds(15), _ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-struct WaitTimedOut: Error {}
 
 /// The embedded broker speaks the real protocol: an independent client (kcat) produces to it and reads
 /// what Ragline's producer wrote, headers included.

@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Ragline on AWS: `python app.py` synthesizes into cdk.out (or `cdk deploy` where the CDK CLI exists)."""
-import argparse
+"""Ragline on AWS. The CDK CLI (`cdk synth`, `cdk deploy`) runs this file with cdk.json's context, and any `-c`
+values, in the CDK_CONTEXT_JSON environment variable, and names the output folder in CDK_OUTDIR; cdk.App reads
+both. The tests run it the same way (tests/conftest.py), so they check the template that is deployed."""
+import os
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from ragline_infra.stack import RaglineStack
 
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("-o", "--output", default="cdk.out", help="folder for the cloud assembly")
-arguments, _ = parser.parse_known_args()
-app = cdk.App(outdir=arguments.output)
+app = cdk.App()
 RaglineStack(app, "Ragline", env=cdk.Environment(
-    account=app.node.try_get_context("account"), region=app.node.try_get_context("region") or "us-east-1"))
+    account=app.node.try_get_context("account"),
+    region=app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION") or "us-east-1"))
 cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
 app.synth()

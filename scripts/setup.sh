@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Ragline needs on Debian/Ubuntu (idempotent): librdkafka for the Kafka client and its
 # embedded mock broker, OpenBLAS for the MiniLM encoder, kcat for poking at topics, and the MiniLM model
-# files (scripts/install-model.sh). Needs a Swift 6.1+ toolchain on PATH.
+# files (scripts/install-model.sh). Needs a Swift 6.2+ toolchain on PATH (the dependencies declare swift-tools-version 6.2; CI uses 6.3).
 set -euo pipefail
 
 need_packages=()
@@ -20,7 +20,7 @@ if ! command -v swift >/dev/null 2>&1; then
     if [ -x /opt/swift/usr/bin/swift ]; then
         export PATH="/opt/swift/usr/bin:$PATH"
     else
-        echo "setup: no Swift toolchain found. Install Swift 6.1 or newer (https://www.swift.org/install/linux/) and re-run." >&2
+        echo "setup: no Swift toolchain found. Install Swift 6.2 or newer (https://www.swift.org/install/linux/) and re-run." >&2
         exit 1
     fi
 fi

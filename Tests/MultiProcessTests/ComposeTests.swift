@@ -36,6 +36,17 @@ import Testing
         #expect(services["gateway"]?.contains("RAGLINE_CALLBACK_SECRET") == true)
         #expect(services["ingest-worker"]?.contains("S3_ENDPOINT_URL") == true)
 
+        // Each role waits for a healthy Kafka and for the topics job to have exited 0, not just "started".
+        let dependsScript = "import json,sys,yaml; d=yaml.safe_load(open(sys.argv[1])); print(json.dumps({n: {k: (v or {}).get('condition', 'service_started') for k, v in (s.get('depends_on') or {}).items()} if isinstance(s.get('depends_on'), dict) else {k: 'service_started' for k in s.get('depends_on') or []} for n, s in d['services'].items()}))"
+        let (dependsStatus, dependsJSON) = try runProgram(python, ["-c", dependsScript, directory.appending("resolved.yml")])
+        #expect(dependsStatus == 0, "\(dependsJSON)")
+        let dependencies = try JSONDecoder().decode([String: [String: String]].self, from: Data(dependsJSON.utf8))
+        for role in ["gateway", "retriever", "responder", "ingest-worker"] {
+            #expect(dependencies[role]?["kafka"] == "service_healthy", "\(role) does not wait for a healthy Kafka")
+            #expect(dependencies[role]?["kafka-topics"] == "service_completed_successfully", "\(role) does not wait for the topics job")
+        }
+        #expect(dependencies["kafka-topics"]?["kafka"] == "service_healthy")
+
         // Every variable of .env.example is a setting (or the stack's own), so the example documents nothing stale.
         let example = try String(contentsOfFile: Self.compose + "/.env.example", encoding: .utf8)
         let names = example.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("=") }.map { String($0.prefix { $0 != "=" }) }
@@ -52,7 +63,7 @@ import Testing
         #expect(dockerfile.contains("HEALTHCHECK"))
         #expect(dockerfile.contains("install-model.sh"))
         let ignored = try String(contentsOfFile: (repositoryRoot as NSString).appendingPathComponent(".dockerignore"), encoding: .utf8)
-        for entry in [".build", ".git", "data"] {
+        for entry in ["**/.build", ".git", "**/data", "**/models"] {
             #expect(ignored.split(separator: "\n").contains(Substring(entry)))
         }
     }

@@ -178,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "ragline",
             dependencies: [
-                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS",
+                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS", "Messaging", "Retriever",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -194,7 +194,7 @@ let package = Package(
         .target(
             name: "RaglineTestSupport",
             dependencies: [
-                "RaglineApp", "Kafka", "RAGCore", "Messaging", "Gateway", "LocalProviders",
+                "RaglineApp", "Kafka", "RAGCore", "Messaging", "Gateway", "Retriever", "LocalProviders",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -213,6 +213,11 @@ let package = Package(
         .testTarget(
             name: "RAGCoreTests",
             dependencies: ["RAGCore", .product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RaglineAppTests",
+            dependencies: ["RaglineApp", "RAGCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

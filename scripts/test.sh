@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: unit, in-process end-to-end over the mock Kafka cluster, multi-process, and the AWS CDK
-# app's checks (pytest, cdk-nag, cfn-lint).
+# Runs every test: unit, in-process end-to-end over the mock Kafka cluster, multi-process, the demo golden
+# set (ragline eval), and the AWS CDK app's checks (pytest, cdk-nag, cfn-lint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 bash scripts/test-deps.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# Answer quality gate: the demo knowledge's own seed questions, paraphrases and off-topic questions, asked
+# over HTTP of all four roles (ragline eval, in-process). Seed questions must keep their references.
+.build/debug/ragline eval examples/golden/demo.jsonl --knowledge examples/knowledge --min-accuracy 0.96 --min-abstention 0.9
 bash scripts/test-infra.sh

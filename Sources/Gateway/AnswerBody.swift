@@ -14,6 +14,8 @@ public struct AnswerBody: Codable, Sendable, Hashable {
     public var timings: StageTimings?
     public var usage: TokenUsage?
     public var error: String?
+    /// How the answer was chosen: decision, reason, threshold, candidate scores.
+    public var diagnostics: AnswerDiagnostics?
 
     public init(_ answer: AnswerReady) {
         id = answer.id
@@ -26,6 +28,7 @@ public struct AnswerBody: Codable, Sendable, Hashable {
         timings = answer.timings
         usage = answer.usage
         error = answer.error
+        diagnostics = answer.diagnostics
     }
 
     public static func pending(id: String) -> AnswerBody {
@@ -39,6 +42,6 @@ public struct AnswerBody: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, answer, references, model, askedAt = "asked_at", answeredAt = "answered_at", timings, usage, error
+        case id, status, answer, references, model, askedAt = "asked_at", answeredAt = "answered_at", timings, usage, error, diagnostics
     }
 }

@@ -5,6 +5,8 @@ public struct IngestReport: Sendable, Hashable, CustomStringConvertible {
     public var rejected: [RejectedLine] = []
     /// Entries removed because the new version of the file no longer has them, or the file was deleted.
     public var deleted = 0
+    /// Namespaces the object's entries live in (and the one its key implies), whose knowledge models need a refit.
+    public var namespaces: Set<String> = []
 
     public struct RejectedLine: Sendable, Hashable {
         public var line: Int

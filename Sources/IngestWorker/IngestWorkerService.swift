@@ -11,9 +11,9 @@ public struct IngestWorkerService: Service {
     let stage: ConsumingStage
     let handler: ObjectEventHandler
 
-    public init(consumer: KafkaConsumer, publisher: EventPublisher, ingestor: KnowledgeIngestor, readiness: Readiness, logger: Logger) {
+    public init(consumer: KafkaConsumer, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil, readiness: Readiness, logger: Logger) {
         self.stage = ConsumingStage(role: "ingest-worker", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
-        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, logger: stage.logger)
+        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, logger: stage.logger)
     }
 
     public func run() async throws {
@@ -34,13 +34,13 @@ public struct IngestSourceService: Service {
     let publisher: EventPublisher
     let readiness: Readiness
 
-    public init(source: any IngestEventSource, publisher: EventPublisher, ingestor: KnowledgeIngestor, readiness: Readiness, logger: Logger) {
+    public init(source: any IngestEventSource, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil, readiness: Readiness, logger: Logger) {
         var logger = logger
         logger[metadataKey: LogKeys.role] = "ingest-worker"
         self.source = source
         self.publisher = publisher
         self.readiness = readiness
-        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, logger: logger)
+        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, logger: logger)
     }
 
     public func run() async throws {

@@ -54,6 +54,7 @@ public struct KnowledgeIngestor: Sendable {
         }
         progress(lineNumber)
         report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: kept)
+        report.namespaces = Set(kept.keys).union([source.namespace])
         return report
     }
 
@@ -61,21 +62,26 @@ public struct KnowledgeIngestor: Sendable {
     public func remove(_ source: KnowledgeSource) async throws -> IngestReport {
         var report = IngestReport(key: source.key)
         report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: [:])
+        report.namespaces = [source.namespace]
         return report
     }
 
     private func write(_ records: [KnowledgeRecord], source: KnowledgeSource, kept: inout [String: Set<String>]) async throws {
-        let vectors = try await embedder.embed(records.map(\.embeddingText), kind: .passage)
-        guard vectors.count == records.count else {
-            throw ProviderError(provider: embedder.modelID, message: "returned \(vectors.count) vectors for \(records.count) texts", isRetriable: false)
+        // One vector per question of each record: its own question, then each alternate.
+        let questions = records.flatMap { record in record.questionVectors.map { (record, $0.vectorID, $0.question) } }
+        let vectors = try await embedder.embed(questions.map { $0.0.embeddingText(for: $0.2) }, kind: .passage)
+        guard vectors.count == questions.count else {
+            throw ProviderError(provider: embedder.modelID, message: "returned \(vectors.count) vectors for \(questions.count) texts", isRetriable: false)
         }
-        let entries = zip(records, vectors).map { record, vector in
-            IndexEntry(
+        let entries = zip(questions, vectors).map { question, vector in
+            let (record, vectorID, text) = question
+            return IndexEntry(
                 id: record.id, namespace: record.namespace ?? source.namespace, vector: vector,
-                question: record.question, answer: record.answer, context: record.context, source: source.key
+                question: record.question, answer: record.answer, context: record.context, source: source.key,
+                vectorID: vectorID, matchedQuestion: text
             )
         }
         try await index.upsert(entries)
-        for entry in entries { kept[entry.namespace, default: []].insert(entry.id) }
+        for entry in entries { kept[entry.namespace, default: []].insert(entry.vectorID) }
     }
 }

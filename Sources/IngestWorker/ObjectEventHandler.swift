@@ -10,14 +10,17 @@ import RAGCore
 public struct ObjectEventHandler: Sendable {
     let ingestor: KnowledgeIngestor
     let publisher: EventPublisher
+    /// Refits and publishes the namespaces' knowledge models after each applied object.
+    let models: KnowledgeModelPublisher?
     let logger: Logger
     let rejectedLines = Counter(label: "ragline_ingest_rejected_lines_total")
     let acceptedLines = Counter(label: "ragline_ingest_accepted_lines_total")
     let objects = Counter(label: "ragline_ingest_objects_total")
 
-    public init(ingestor: KnowledgeIngestor, publisher: EventPublisher, logger: Logger) {
+    public init(ingestor: KnowledgeIngestor, publisher: EventPublisher, models: KnowledgeModelPublisher? = nil, logger: Logger) {
         self.ingestor = ingestor
         self.publisher = publisher
+        self.models = models
         self.logger = logger
     }
 
@@ -67,6 +70,7 @@ public struct ObjectEventHandler: Sendable {
                 return
             }
         }
+        try await models?.refresh(report.namespaces)
         acceptedLines.increment(by: report.accepted)
         objects.increment()
         logger.info("knowledge object applied", metadata: [

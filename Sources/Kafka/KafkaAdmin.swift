@@ -9,11 +9,14 @@ public enum KafkaAdmin {
         public var name: String
         public var partitions: Int
         public var replicationFactor: Int
+        /// Topic configuration entries, such as `cleanup.policy=compact` or `max.message.bytes`.
+        public var configs: [String: String]
 
-        public init(name: String, partitions: Int, replicationFactor: Int) {
+        public init(name: String, partitions: Int, replicationFactor: Int, configs: [String: String] = [:]) {
             self.name = name
             self.partitions = partitions
             self.replicationFactor = replicationFactor
+            self.configs = configs
         }
     }
 
@@ -51,6 +54,12 @@ public enum KafkaAdmin {
                 throw KafkaError(code: .admin, message: "topic \(topic.name): \(String(errorBuffer: errorBuffer))")
             }
             newTopics.append(newTopic)
+            for (name, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
+                let error = rd_kafka_NewTopic_set_config(newTopic, name, value)
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw KafkaError(code: .admin, rdError: error, context: "topic \(topic.name) config \(name)")
+                }
+            }
         }
         let queue = rd_kafka_queue_new(handle.pointer)
         defer { rd_kafka_queue_destroy(queue) }

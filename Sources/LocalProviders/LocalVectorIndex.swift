@@ -14,6 +14,9 @@ public actor LocalVectorIndex: VectorIndex {
         var context: String
         var source: String
         var vector: [Float]
+        /// Absent in files written before alternate questions: the vector is then the entry's own.
+        var vectorID: String?
+        var matchedQuestion: String?
     }
 
     private struct NamespaceFile: Codable, Sendable {
@@ -39,9 +42,10 @@ public actor LocalVectorIndex: VectorIndex {
         for (namespace, group) in byNamespace {
             var loaded = try load(namespace)
             for entry in group {
-                loaded.entries[entry.id] = StoredEntry(
+                loaded.entries[entry.vectorID] = StoredEntry(
                     id: entry.id, question: entry.question, answer: entry.answer, context: entry.context,
-                    source: entry.source, vector: VectorMath.normalized(entry.vector)
+                    source: entry.source, vector: VectorMath.normalized(entry.vector),
+                    vectorID: entry.vectorID, matchedQuestion: entry.matchedQuestion == entry.question ? nil : entry.matchedQuestion
                 )
             }
             try save(namespace, loaded)
@@ -54,16 +58,15 @@ public actor LocalVectorIndex: VectorIndex {
         var matches: [RetrievedMatch] = []
         for name in names {
             let loaded = try load(name)
-            for entry in loaded.entries.values where entry.vector.count == target.count {
-                var dot: Float = 0
-                for index in target.indices { dot += target[index] * entry.vector[index] }
+            for (vectorID, entry) in loaded.entries where entry.vector.count == target.count {
                 matches.append(RetrievedMatch(
-                    id: entry.id, namespace: name, score: Double(dot), question: entry.question,
-                    answer: entry.answer, context: entry.context, source: entry.source
+                    id: entry.id, namespace: name, score: Double(VectorMath.dot(target, entry.vector)), question: entry.question,
+                    answer: entry.answer, context: entry.context, source: entry.source,
+                    vectorID: vectorID, matchedQuestion: entry.matchedQuestion
                 ))
             }
         }
-        matches.sort { $0.score != $1.score ? $0.score > $1.score : ($0.namespace, $0.id) < ($1.namespace, $1.id) }
+        matches.sort { $0.score != $1.score ? $0.score > $1.score : ($0.namespace, $0.vectorID ?? $0.id) < ($1.namespace, $1.vectorID ?? $1.id) }
         return Array(matches.prefix(topK))
     }
 
@@ -73,7 +76,7 @@ public actor LocalVectorIndex: VectorIndex {
         for name in try namespaces() {
             var loaded = try load(name)
             let keep = keeping[name] ?? []
-            let doomed = loaded.entries.values.filter { $0.source == source && !keep.contains($0.id) }.map(\.id)
+            let doomed = loaded.entries.filter { $0.value.source == source && !keep.contains($0.key) }.map(\.key)
             guard !doomed.isEmpty else { continue }
             for id in doomed { loaded.entries[id] = nil }
             deleted += doomed.count
@@ -87,7 +90,16 @@ public actor LocalVectorIndex: VectorIndex {
         return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    /// Number of entries per namespace (for `/readyz` details and tests).
+    public func vectors(in namespace: String) throws -> [KnowledgeVector] {
+        try load(namespace).entries.sorted { $0.key < $1.key }.map { vectorID, entry in
+            KnowledgeVector(
+                vectorID: vectorID, entryID: entry.id, question: entry.matchedQuestion ?? entry.question,
+                answer: entry.answer, context: entry.context, vector: entry.vector
+            )
+        }
+    }
+
+    /// Number of vectors per namespace (for `/readyz` details and tests).
     public func counts() throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for name in try namespaces() { counts[name] = try load(name).entries.count }
@@ -108,7 +120,7 @@ public actor LocalVectorIndex: VectorIndex {
             return empty
         }
         let file = try JSONDecoder().decode(NamespaceFile.self, from: Data(contentsOf: url))
-        let loaded = LoadedNamespace(entries: Dictionary(file.entries.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last }), modified: modified)
+        let loaded = LoadedNamespace(entries: Dictionary(file.entries.map { ($0.vectorID ?? $0.id, $0) }, uniquingKeysWith: { _, last in last }), modified: modified)
         namespacesByName[namespace] = loaded
         return loaded
     }
@@ -120,7 +132,7 @@ public actor LocalVectorIndex: VectorIndex {
             try? FileManager.default.removeItem(at: url)
             loaded.modified = nil
         } else {
-            let file = NamespaceFile(namespace: namespace, entries: loaded.entries.values.sorted { $0.id < $1.id })
+            let file = NamespaceFile(namespace: namespace, entries: loaded.entries.sorted { $0.key < $1.key }.map(\.value))
             try JSONEncoder().encode(file).write(to: url, options: .atomic)
             loaded.modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
         }

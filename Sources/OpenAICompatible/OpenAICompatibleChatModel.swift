@@ -5,8 +5,8 @@ import NIOHTTP1
 import RAGCore
 
 /// A `ChatModel` over OpenAI-compatible chat completions (`POST {base}/chat/completions`), whole or
-/// streamed. The model sees only entries above the no-match threshold, and those are the answer's
-/// references; with none, the model is not asked and the answer is `no_match`.
+/// streamed. It is asked only once `AnswerSelector` has decided there is something to ground on, and it
+/// sees the selected answers' entries.
 public struct OpenAICompatibleChatModel: ChatModel {
     public let configuration: OpenAICompatibleConfiguration
     private let client: HTTPClient
@@ -19,19 +19,14 @@ public struct OpenAICompatibleChatModel: ChatModel {
     }
 
     public func respond(to request: ChatRequest) async throws -> ChatResponse {
-        let grounded = request.matches.filter { $0.score >= configuration.noMatchThreshold }
-        guard !grounded.isEmpty else {
-            return ChatResponse(status: .noMatch, text: configuration.noMatchAnswer, references: [])
-        }
-        let messages = grounded.count == request.matches.count ? request.messages : PromptBuilder.messages(question: request.question, matches: grounded)
-        let (text, usage) = try await complete(messages)
+        let (text, usage) = try await complete(request.messages)
         let answer = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else {
             throw ProviderError(provider: modelID, message: "the model returned an empty answer", isRetriable: true)
         }
         return ChatResponse(
             status: .answered, text: answer,
-            references: grounded.map { AnswerReference(id: $0.id, question: $0.question, namespace: $0.namespace, score: $0.score) },
+            references: request.matches.map(\.reference),
             usage: usage
         )
     }

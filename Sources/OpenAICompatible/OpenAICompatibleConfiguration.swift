@@ -14,9 +14,6 @@ public struct OpenAICompatibleConfiguration: Sendable {
     public var timeout: Duration = .seconds(30)
     /// Ask for server-sent events and assemble the answer from the chunks.
     public var stream: Bool = false
-    /// Below this best-match score the model is not asked and the answer is `no_match`.
-    public var noMatchThreshold: Double = 0.45
-    public var noMatchAnswer: String = "Sorry, I could not find an answer to that in our knowledge base."
     /// The name of the setting that holds the key, for error messages.
     public var apiKeySettingName: String = "LLM_API_KEY (or HF_TOKEN)"
 

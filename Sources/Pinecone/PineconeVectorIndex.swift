@@ -50,17 +50,18 @@ public actor PineconeVectorIndex: VectorIndex {
             var batch: [[String: Any]] = []
             var batchBytes = 0
             for entry in group {
-                let metadata: [String: Any] = [
-                    "entry_id": entry.id, "question": entry.question, "answer": entry.answer,
+                var metadata: [String: Any] = [
+                    "entry_id": entry.id, "vector_id": entry.vectorID, "question": entry.question, "answer": entry.answer,
                     "context": entry.context, "source": entry.source, "namespace": entry.namespace,
                 ]
+                if entry.matchedQuestion != entry.question { metadata["matched_question"] = entry.matchedQuestion }
                 let metadataBytes = try JSONSerialization.data(withJSONObject: metadata).count
                 guard metadataBytes <= PineconeConfiguration.Limits.metadataBytes else {
                     throw ProviderError(provider: "pinecone", message: "entry \(entry.id): metadata is \(metadataBytes) bytes; Pinecone allows \(PineconeConfiguration.Limits.metadataBytes)", isRetriable: false)
                 }
-                let vector: [String: Any] = ["id": entry.id, "values": entry.vector.map(Double.init), "metadata": metadata]
+                let vector: [String: Any] = ["id": entry.vectorID, "values": entry.vector.map(Double.init), "metadata": metadata]
                 // About 12 bytes per float in JSON, plus metadata and framing.
-                let estimate = entry.vector.count * 12 + metadataBytes + entry.id.utf8.count + 64
+                let estimate = entry.vector.count * 12 + metadataBytes + entry.vectorID.utf8.count + 64
                 if batch.count == PineconeConfiguration.Limits.vectorsPerUpsert || batchBytes + estimate > PineconeConfiguration.Limits.bytesPerUpsert - 4096 {
                     try await sendUpsert(batch, namespace: namespace, base: base)
                     batch.removeAll()
@@ -103,11 +104,12 @@ public actor PineconeVectorIndex: VectorIndex {
         return RetrievedMatch(
             id: metadata["entry_id"] as? String ?? id, namespace: metadata["namespace"] as? String ?? namespace, score: score,
             question: metadata["question"] as? String ?? "", answer: metadata["answer"] as? String ?? "",
-            context: metadata["context"] as? String ?? "", source: metadata["source"] as? String
+            context: metadata["context"] as? String ?? "", source: metadata["source"] as? String,
+            vectorID: id, matchedQuestion: metadata["matched_question"] as? String
         )
     }
 
-    /// Deletes by metadata filter (`source`, and `entry_id` not among the kept ones). Pinecone does not
+    /// Deletes by metadata filter (`source`, and `vector_id` not among the kept ones). Pinecone does not
     /// say how many vectors a filter deleted, so this returns 0.
     @discardableResult
     public func deleteEntries(fromSource source: String, keeping: [String: Set<String>]) async throws -> Int {
@@ -115,17 +117,47 @@ public actor PineconeVectorIndex: VectorIndex {
         for name in try await namespaces() {
             var filter: [String: Any] = ["source": ["$eq": source]]
             if let kept = keeping[name], !kept.isEmpty {
-                filter = ["$and": [["source": ["$eq": source]], ["entry_id": ["$nin": kept.sorted()]]]]
+                filter = ["$and": [["source": ["$eq": source]], ["vector_id": ["$nin": kept.sorted()]]]]
             }
             _ = try await http.post(base + "/vectors/delete", try json(["namespace": name, "filter": filter]))
         }
         return 0
     }
 
+    /// Every vector of the namespace with its values and entry: ids page by page (`GET /vectors/list`),
+    /// then their records (`GET /vectors/fetch`).
+    public func vectors(in namespace: String) async throws -> [KnowledgeVector] {
+        let base = try await host()
+        var ids: [String] = []
+        var token: String?
+        repeat {
+            var components = URLComponents(string: base + "/vectors/list")
+            components?.queryItems = [URLQueryItem(name: "namespace", value: namespace), URLQueryItem(name: "limit", value: "100")]
+                + (token.map { [URLQueryItem(name: "paginationToken", value: $0)] } ?? [])
+            let page = try await http.get(components?.string ?? base)
+            ids += (page["vectors"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            token = (page["pagination"] as? [String: Any])?["next"] as? String
+        } while token != nil
+        return try await records(ids: ids, namespace: namespace).compactMap { id, object in
+            guard let values = object["values"] as? [Double], let match = Self.match(object.merging(["id": id, "score": 1.0]) { $1 }, namespace: namespace) else { return nil }
+            return KnowledgeVector(
+                vectorID: id, entryID: match.id, question: match.matchedQuestion ?? match.question, answer: match.answer,
+                context: match.context, vector: values.map(Float.init)
+            )
+        }.sorted { $0.vectorID < $1.vectorID }
+    }
+
     /// Entries by id (at most 1,000 ids a request, so larger lists are split).
     public func fetch(ids: [String], namespace: String) async throws -> [RetrievedMatch] {
+        try await records(ids: ids, namespace: namespace).compactMap { id, object in
+            Self.match(object.merging(["id": id, "score": 1.0]) { $1 }, namespace: namespace)
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// The raw records of `ids` (values and metadata), by id, 1,000 ids a request.
+    private func records(ids: [String], namespace: String) async throws -> [(String, [String: Any])] {
         let base = try await host()
-        var found: [RetrievedMatch] = []
+        var found: [(String, [String: Any])] = []
         var start = 0
         while start < ids.count {
             let end = min(start + 1000, ids.count)
@@ -133,14 +165,11 @@ public actor PineconeVectorIndex: VectorIndex {
             components?.queryItems = ids[start..<end].map { URLQueryItem(name: "ids", value: $0) } + [URLQueryItem(name: "namespace", value: namespace)]
             let answer = try await http.get(components?.string ?? base)
             for (id, value) in (answer["vectors"] as? [String: Any]) ?? [:] {
-                var object = value as? [String: Any] ?? [:]
-                object["id"] = id
-                object["score"] = 1.0
-                if let match = Self.match(object, namespace: namespace) { found.append(match) }
+                found.append((id, value as? [String: Any] ?? [:]))
             }
             start = end
         }
-        return found.sorted { $0.id < $1.id }
+        return found
     }
 
     /// Deletes entries by id (at most 1,000 a request).

@@ -42,8 +42,15 @@ public struct RetrievedMatch: Sendable, Hashable, Codable {
     public var answer: String
     public var context: String
     public var source: String?
+    /// The index's id of the vector that matched: the entry's id, or `<id>#alt-<n>` for an alternate question.
+    public var vectorID: String?
+    /// The question that vector embeds, when it is one of the entry's alternate questions.
+    public var matchedQuestion: String?
 
-    public init(id: String, namespace: String, score: Double, question: String, answer: String, context: String, source: String?) {
+    public init(
+        id: String, namespace: String, score: Double, question: String, answer: String, context: String, source: String?,
+        vectorID: String? = nil, matchedQuestion: String? = nil
+    ) {
         self.id = id
         self.namespace = namespace
         self.score = score
@@ -51,6 +58,12 @@ public struct RetrievedMatch: Sendable, Hashable, Codable {
         self.answer = answer
         self.context = context
         self.source = source
+        self.vectorID = vectorID
+        self.matchedQuestion = matchedQuestion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, namespace, score, question, answer, context, source, vectorID = "vector_id", matchedQuestion = "matched_question"
     }
 }
 
@@ -82,16 +95,20 @@ public struct ContextRetrieved: Sendable, Hashable, Codable {
     public var matches: [RetrievedMatch]
     public var embeddingModel: String
     public var timings: StageTimings
+    /// The retriever's decision over the candidates (`AnswerSelector`); nil from a retriever that predates it,
+    /// in which case the Responder selects from `matches` itself.
+    public var selection: AnswerSelection?
 
-    public init(question: QuestionAsked, matches: [RetrievedMatch], embeddingModel: String, timings: StageTimings) {
+    public init(question: QuestionAsked, matches: [RetrievedMatch], embeddingModel: String, timings: StageTimings, selection: AnswerSelection? = nil) {
         self.question = question
         self.matches = matches
         self.embeddingModel = embeddingModel
         self.timings = timings
+        self.selection = selection
     }
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", question, matches, embeddingModel = "embedding_model", timings
+        case schemaVersion = "schema_version", question, matches, embeddingModel = "embedding_model", timings, selection
     }
 }
 
@@ -102,6 +119,8 @@ public struct AnswerStatus: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let answered = AnswerStatus(rawValue: "answered")
     /// No entry was close enough; the answer is the polite fallback text.
     public static let noMatch = AnswerStatus(rawValue: "no_match")
+    /// Two answers were too close to call; the answer asks "did you mean" and the references are the candidates.
+    public static let clarify = AnswerStatus(rawValue: "clarify")
     public static let failed = AnswerStatus(rawValue: "failed")
     /// The deadline passed before the work was done.
     public static let expired = AnswerStatus(rawValue: "expired")
@@ -155,11 +174,15 @@ public struct AnswerReady: Sendable, Hashable, Codable {
     public var usage: TokenUsage?
     /// Why the question failed or expired.
     public var error: String?
+    /// How the answer was chosen: the decision's reason, threshold and candidate scores.
+    public var diagnostics: AnswerDiagnostics?
 
     public init(
         id: String, status: AnswerStatus, answer: String, references: [AnswerReference], model: String?,
-        askedAt: Date, answeredAt: Date, callbackURL: String?, timings: StageTimings, usage: TokenUsage? = nil, error: String? = nil
+        askedAt: Date, answeredAt: Date, callbackURL: String?, timings: StageTimings, usage: TokenUsage? = nil, error: String? = nil,
+        diagnostics: AnswerDiagnostics? = nil
     ) {
+        self.diagnostics = diagnostics
         self.id = id
         self.status = status
         self.answer = answer
@@ -189,7 +212,7 @@ public struct AnswerReady: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", id, status, answer, references, model
-        case askedAt = "asked_at", answeredAt = "answered_at", callbackURL = "callback_url", timings, usage, error
+        case askedAt = "asked_at", answeredAt = "answered_at", callbackURL = "callback_url", timings, usage, error, diagnostics
     }
 }
 

@@ -21,6 +21,7 @@ public struct KnowledgeLineParser: Sendable {
         public var maxQuestionLength = 4_000
         public var maxAnswerLength = 32_000
         public var maxContextLength = 32_000
+        public var maxAlternateQuestions = 100
         public init() {}
     }
 
@@ -30,7 +31,7 @@ public struct KnowledgeLineParser: Sendable {
         self.limits = limits
     }
 
-    private static let knownFields: Set<String> = ["id", "question", "answer", "context", "namespace"]
+    private static let knownFields: Set<String> = ["id", "question", "answer", "context", "namespace", "alternate_questions"]
 
     /// Returns nil for a blank line (skipped, not an error), the record, or an error with the reason.
     public func parse(_ line: Substring, number: Int) -> Result<KnowledgeRecord, KnowledgeLineError>? {
@@ -99,8 +100,32 @@ public struct KnowledgeLineParser: Sendable {
         case .some(let other): return failure("field \"namespace\" must be a string, found \(other.typeName)")
         }
 
+        var alternates: [String] = []
+        switch object["alternate_questions"] {
+        case nil, .null: break
+        case .array(let values):
+            if values.count > limits.maxAlternateQuestions {
+                return failure("field \"alternate_questions\" has \(values.count) questions; the limit is \(limits.maxAlternateQuestions)")
+            }
+            for (position, value) in values.enumerated() {
+                guard case .string(let text) = value else {
+                    return failure("field \"alternate_questions\"[\(position)] must be a string, found \(value.typeName)")
+                }
+                let content = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if content.isEmpty { return failure("field \"alternate_questions\"[\(position)] is empty") }
+                if content.count > limits.maxQuestionLength {
+                    return failure("field \"alternate_questions\"[\(position)] has \(content.count) characters; the limit is \(limits.maxQuestionLength)")
+                }
+                // A repeat of the question or of an earlier alternate would only weigh the entry twice.
+                if content != question, !alternates.contains(content) { alternates.append(content) }
+            }
+        case .some(let other): return failure("field \"alternate_questions\" must be an array of strings, found \(other.typeName)")
+        }
+
         let extra = object.filter { !Self.knownFields.contains($0.key) }
-        return .success(KnowledgeRecord(id: id, question: question, answer: answer, context: context, namespace: namespace, extra: extra))
+        return .success(KnowledgeRecord(
+            id: id, question: question, answer: answer, context: context, alternateQuestions: alternates, namespace: namespace, extra: extra
+        ))
     }
 
     public static func isValidNamespace(_ text: String) -> Bool {

@@ -24,8 +24,15 @@ public struct IndexEntry: Sendable, Hashable {
     public var context: String
     /// Object key of the file the entry came from.
     public var source: String
+    /// The vector's own id: the entry's id for its question, `<id>#alt-<n>` for its n-th alternate question.
+    public var vectorID: String
+    /// The question this vector embeds (the entry's question, or one of its alternates).
+    public var matchedQuestion: String
 
-    public init(id: String, namespace: String, vector: [Float], question: String, answer: String, context: String, source: String) {
+    public init(
+        id: String, namespace: String, vector: [Float], question: String, answer: String, context: String, source: String,
+        vectorID: String? = nil, matchedQuestion: String? = nil
+    ) {
         self.id = id
         self.namespace = namespace
         self.vector = vector
@@ -33,6 +40,13 @@ public struct IndexEntry: Sendable, Hashable {
         self.answer = answer
         self.context = context
         self.source = source
+        self.vectorID = vectorID ?? id
+        self.matchedQuestion = matchedQuestion ?? question
+    }
+
+    /// The id of the vector of an entry's n-th alternate question (n from 1).
+    public static func alternateVectorID(entry id: String, number: Int) -> String {
+        "\(id)#alt-\(number)"
     }
 }
 
@@ -43,11 +57,13 @@ public protocol VectorIndex: Sendable {
     /// The `topK` entries closest to `vector`, best first; in `namespace` or, when nil, across all
     /// namespaces merged by score.
     func query(vector: [Float], topK: Int, namespace: String?) async throws -> [RetrievedMatch]
-    /// Deletes the entries that came from `source`, except those listed in `keeping` (namespace -> ids).
-    /// Returns how many were deleted. This enforces "a file is the unit of truth".
+    /// Deletes the vectors that came from `source`, except those listed in `keeping` (namespace -> vector
+    /// ids). Returns how many were deleted. This enforces "a file is the unit of truth".
     @discardableResult
     func deleteEntries(fromSource source: String, keeping: [String: Set<String>]) async throws -> Int
     func namespaces() async throws -> [String]
+    /// Every vector of a namespace with its entry, for fitting the namespace's `KnowledgeModel`.
+    func vectors(in namespace: String) async throws -> [KnowledgeVector]
 }
 
 /// A request to a chat model: the question and the retrieved entries, plus the prompt built from them.

@@ -81,7 +81,6 @@ public struct RaglineConfiguration: Sendable {
 
         public var chatModel = "extractive"
         public var concurrency = 8
-        public var noMatchThreshold = 0.45
         public var noMatchAnswer = Settings.noMatchAnswer.defaultDescription
         public var adminPort = 9102
     }
@@ -139,6 +138,8 @@ public struct RaglineConfiguration: Sendable {
     public var gateway = Gateway()
     public var retriever = Retriever()
     public var responder = Responder()
+    /// Answer selection (grouping, fusion, thresholds), shared by the retriever and the responder.
+    public var scoring = AnswerScoring.default
     public var ingest = Ingest()
     public var hosted = Hosted()
 
@@ -186,7 +187,20 @@ public struct RaglineConfiguration: Sendable {
         retriever.concurrency = try Self.positive(reader.int(Settings.retrieverConcurrency, default: d.retriever.concurrency), Settings.retrieverConcurrency)
         responder.chatModel = reader.string(Settings.chatModel, default: d.responder.chatModel)
         responder.concurrency = try Self.positive(reader.int(Settings.responderConcurrency, default: d.responder.concurrency), Settings.responderConcurrency)
-        responder.noMatchThreshold = reader.double(Settings.noMatchThreshold, default: d.responder.noMatchThreshold)
+        if let text = reader.optionalString(Settings.noMatchThreshold) {
+            guard let threshold = Double(text) else { throw ConfigurationError(setting: Settings.noMatchThreshold, problem: "must be a number, got \"\(text)\"") }
+            scoring.noMatchThreshold = threshold
+        }
+        scoring.clarifyMargin = reader.double(Settings.clarifyMargin, default: d.scoring.clarifyMargin)
+        guard scoring.clarifyMargin >= 0 else { throw ConfigurationError(setting: Settings.clarifyMargin, problem: "must be 0 or more") }
+        scoring.candidates = try Self.positive(reader.int(Settings.retrievalCandidates, default: d.scoring.candidates), Settings.retrievalCandidates)
+        scoring.temperature = try Self.positive(reader.double(Settings.scoringTemperature, default: d.scoring.temperature), Settings.scoringTemperature)
+        scoring.hubnessWeight = reader.double(Settings.hubnessWeight, default: d.scoring.hubnessWeight)
+        scoring.lexicalWeight = reader.double(Settings.lexicalWeight, default: d.scoring.lexicalWeight)
+        scoring.classifierWeight = reader.double(Settings.classifierWeight, default: d.scoring.classifierWeight)
+        scoring.classifierPenalty = reader.double(Settings.classifierPenalty, default: d.scoring.classifierPenalty)
+        scoring.calibrationQuantile = reader.double(Settings.calibrationQuantile, default: d.scoring.calibrationQuantile)
+        guard (0...1).contains(scoring.calibrationQuantile) else { throw ConfigurationError(setting: Settings.calibrationQuantile, problem: "must be between 0 and 1") }
         responder.noMatchAnswer = reader.string(Settings.noMatchAnswer, default: d.responder.noMatchAnswer)
 
         hosted.llmBaseURL = reader.string(Settings.llmBaseURL, default: d.hosted.llmBaseURL)

@@ -55,7 +55,15 @@ public enum Settings {
     public static let llmTimeout = Setting("llm.timeout.seconds", default: "30", roles: "responder", "Timeout of one chat request; the question's deadline bounds the retries.")
     public static let llmStream = Setting("llm.stream", default: "false", roles: "responder", "Ask for server-sent events and assemble the answer from the chunks.")
     public static let responderConcurrency = Setting("ragline.responder.concurrency", default: "8", roles: "responder", "Answers generated at once per instance.")
-    public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "0.45", roles: "responder", "Best-match cosine score under which the answer is `no_match` (0.45 suits MiniLM; about 0.3 suits `lexical`).")
+    public static let noMatchThreshold = Setting("ragline.no.match.threshold", default: "(calibrated per namespace at ingestion; 0.37 without a calibration)", roles: "retriever, responder", "Overrides the confidence (the chosen answer's best cosine) under which the answer is `no_match`; `ragline eval --calibrate` finds one from a golden set.")
+    public static let clarifyMargin = Setting("ragline.clarify.margin", default: "0.01", roles: "retriever, responder", "When the two best answers' fused scores are closer than this, the answer is `clarify` (\"did you mean\"); 0 turns it off.")
+    public static let scoringTemperature = Setting("ragline.scoring.temperature", default: "0.1", roles: "retriever, ingest-worker", "Temperature of the soft maximum over an answer group's vectors.")
+    public static let hubnessWeight = Setting("ragline.scoring.hubness.weight", default: "1.0", roles: "retriever, ingest-worker", "Weight of the hubness correction (a vector loses weight/2 times its mean cosine to its 10 nearest neighbours).")
+    public static let lexicalWeight = Setting("ragline.scoring.lexical.weight", default: "0.2", roles: "retriever, ingest-worker", "Weight of normalised BM25 added to each vector's cosine.")
+    public static let classifierWeight = Setting("ragline.scoring.classifier.weight", default: "0.3", roles: "retriever, ingest-worker", "Weight of the answer classifier's log-probability in the fused score.")
+    public static let classifierPenalty = Setting("ragline.classifier.penalty", default: "0.0001", roles: "ingest-worker", "L2 penalty of the answer classifier fitted at ingestion.")
+    public static let calibrationQuantile = Setting("ragline.calibration.quantile", default: "0.065", roles: "ingest-worker", "Quantile of the knowledge's own leave-one-out confidences (each question against the rest of its answer group) taken as a namespace's no-match threshold.")
+    public static let retrievalCandidates = Setting("ragline.retrieval.candidates", default: "50", roles: "retriever", "Vectors asked of the index per question, grouped into answers before the best `top_k` are kept.")
     public static let noMatchAnswer = Setting("ragline.no.match.answer", default: "Sorry, I could not find an answer to that in our knowledge base. Please rephrase, or contact our support team.", roles: "responder", "Text of a `no_match` answer.")
     // Ingest
     public static let objectStore = Setting("ragline.object.store", default: "folder", roles: "ingest-worker", "Where knowledge files are read: `folder` (`$RAGLINE_DATA_DIR/knowledge`) or `s3`.")
@@ -81,7 +89,7 @@ public enum Settings {
         callbackSecret, callbackAllowedHosts, callbackMaxAttempts,
         embedder, modelDirectory, embedderThreads, embeddingsURL, embeddingsModel, embeddingsDimensions, embeddingsAPIKey,
         vectorIndex, pineconeAPIKey, pineconeIndex, pineconeIndexHost, pineconeControlURL, pineconeEmbedModel, pineconeEmbedDimensions, retrieverConcurrency,
-        chatModel, llmBaseURL, llmModel, llmAPIKey, huggingFaceToken, llmMaxTokens, llmTemperature, llmTimeout, llmStream, responderConcurrency, noMatchThreshold, noMatchAnswer,
+        chatModel, llmBaseURL, llmModel, llmAPIKey, huggingFaceToken, llmMaxTokens, llmTemperature, llmTimeout, llmStream, responderConcurrency, noMatchThreshold, clarifyMargin, retrievalCandidates, scoringTemperature, hubnessWeight, lexicalWeight, classifierWeight, classifierPenalty, calibrationQuantile, noMatchAnswer,
         objectStore, ingestSource, awsRegion, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, s3EndpointURL, s3ForcePathStyle,
         sqsQueueURL, sqsWaitTime, sqsVisibilityTimeout,
         embedBatchSize, knowledgeBucket, watchInterval, seedDirectory,

@@ -4,12 +4,19 @@ public enum Topics {
     public static let retrievals = "rag.retrievals"
     public static let answers = "rag.answers"
     public static let ingestEvents = "rag.ingest.events"
+    /// Compacted, keyed by namespace: each namespace's latest `KnowledgeModel` (IngestWorker -> every Retriever).
+    public static let knowledgeModels = "rag.knowledge.models"
 
     /// The dead-letter topic of `topic`.
     public static func deadLetter(of topic: String) -> String { topic + ".dlq" }
 
     public static let all = [questions, retrievals, answers, ingestEvents]
-    public static let allWithDeadLetters = all + all.map(deadLetter(of:))
+    /// Every topic to create: the pipeline's, their dead-letter topics, and the compacted state topics.
+    public static let allWithDeadLetters = all + all.map(deadLetter(of:)) + [knowledgeModels]
+    /// Topics whose records are state keyed by id (`cleanup.policy=compact`): only the latest per key matters.
+    public static let compacted: Set<String> = [knowledgeModels]
+    /// Their topic configuration: compaction, and room for a large namespace's model (classifier weights).
+    public static let compactedTopicConfigs = ["cleanup.policy": "compact", "max.message.bytes": "16777216"]
 }
 
 /// CloudEvents `type` attribute of each event.
@@ -17,6 +24,7 @@ public enum EventTypes {
     public static let questionAsked = "io.ragline.question.asked.v1"
     public static let contextRetrieved = "io.ragline.context.retrieved.v1"
     public static let answerReady = "io.ragline.answer.ready.v1"
+    public static let knowledgeModelUpdated = "io.ragline.knowledge.model.updated.v1"
     public static let objectNotification = "com.amazonaws.s3.notification"
 }
 
@@ -25,6 +33,8 @@ public enum ConsumerGroups {
     public static let retriever = "ragline-retriever"
     public static let responder = "ragline-responder"
     public static let ingestWorker = "ragline-ingest-worker"
+    /// Each retriever instance reads every knowledge model from the start of the compacted topic.
+    public static func retrieverModels(instance: String) -> String { "ragline-retriever-models-\(instance)" }
     /// Shared by all gateways: exactly one instance delivers each callback.
     public static let gatewayCallbacks = "ragline-gateway-callbacks"
     /// Each gateway instance reads every answer for its waiting and polling clients.

@@ -76,7 +76,7 @@ public enum ProviderFactory {
     public static func chatModel(_ configuration: RaglineConfiguration) throws -> any ChatModel {
         switch configuration.responder.chatModel {
         case "extractive":
-            return ExtractiveChatModel(noMatchThreshold: configuration.responder.noMatchThreshold, noMatchAnswer: configuration.responder.noMatchAnswer)
+            return ExtractiveChatModel()
         case "openai":
             let hosted = configuration.hosted
             var model = OpenAICompatibleConfiguration()
@@ -87,8 +87,6 @@ public enum ProviderFactory {
             model.temperature = hosted.llmTemperature
             model.timeout = hosted.llmTimeout
             model.stream = hosted.llmStream
-            model.noMatchThreshold = configuration.responder.noMatchThreshold
-            model.noMatchAnswer = configuration.responder.noMatchAnswer
             guard URL(string: model.baseURL)?.scheme?.hasPrefix("http") == true else {
                 throw ConfigurationError(setting: Settings.llmBaseURL, problem: "is not an http(s) URL: \(model.baseURL)")
             }

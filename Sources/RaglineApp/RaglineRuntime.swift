@@ -29,6 +29,8 @@ public struct RaglineRuntime: Sendable {
         public var services: [any Service]
         public var readiness: [Role: Readiness]
         public var answerStore: AnswerStore?
+        /// The retriever's knowledge models, when this process runs a retriever.
+        public var knowledgeModels: KnowledgeModels?
     }
 
     public func assemble(
@@ -49,6 +51,7 @@ public struct RaglineRuntime: Sendable {
         var httpServers: [any Service] = []
         let readiness = Dictionary(uniqueKeysWithValues: roles.map { ($0, Readiness()) })
         var answerStore: AnswerStore?
+        var knowledgeModels: KnowledgeModels?
 
         func consumer(group: String, topics: [String], maxInFlight: Int, configure: (inout KafkaConsumerConfiguration) -> Void = { _ in }) throws -> KafkaConsumer {
             var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: group)
@@ -62,24 +65,40 @@ public struct RaglineRuntime: Sendable {
             let roleReadiness = readiness[role]!
             switch role {
             case .retriever:
+                let models = KnowledgeModels()
+                knowledgeModels = models
+                var retrieverConfiguration = RetrieverConfiguration()
+                retrieverConfiguration.scoring = configuration.scoring
+                services.append(KnowledgeModelListener(
+                    consumer: try consumer(group: ConsumerGroups.retrieverModels(instance: configuration.gateway.instanceID), topics: [Topics.knowledgeModels], maxInFlight: 1),
+                    models: models, logger: logger
+                ))
                 services.append(RetrieverService(
                     consumer: try consumer(group: ConsumerGroups.retriever, topics: [Topics.questions], maxInFlight: configuration.retriever.concurrency),
-                    publisher: publisher, embedder: embedder!, index: index!, readiness: roleReadiness, logger: logger
+                    publisher: publisher, embedder: embedder!, index: index!, models: models, readiness: roleReadiness,
+                    configuration: retrieverConfiguration, logger: logger
                 ))
             case .responder:
+                var responderConfiguration = ResponderConfiguration()
+                responderConfiguration.scoring = configuration.scoring
+                responderConfiguration.noMatchAnswer = configuration.responder.noMatchAnswer
                 services.append(ResponderService(
                     consumer: try consumer(group: ConsumerGroups.responder, topics: [Topics.retrievals], maxInFlight: configuration.responder.concurrency),
-                    publisher: publisher, model: try ProviderFactory.chatModel(configuration), readiness: roleReadiness, logger: logger
+                    publisher: publisher, model: try ProviderFactory.chatModel(configuration), readiness: roleReadiness,
+                    configuration: responderConfiguration, logger: logger
                 ))
             case .ingestWorker:
                 let ingestor = KnowledgeIngestor(store: try ProviderFactory.objectStore(configuration), embedder: embedder!, index: index!, batchSize: configuration.ingest.embedBatchSize)
+                let models = KnowledgeModelPublisher(
+                    index: index!, embeddingModel: embedder!.modelID, fitter: KnowledgeModelFitter(scoring: configuration.scoring), publisher: publisher, logger: logger
+                )
                 if let source = try ProviderFactory.ingestEventSource(configuration, logger: logger) {
-                    services.append(IngestSourceService(source: source, publisher: publisher, ingestor: ingestor, readiness: roleReadiness, logger: logger))
+                    services.append(IngestSourceService(source: source, publisher: publisher, ingestor: ingestor, models: models, readiness: roleReadiness, logger: logger))
                 } else {
                     // One object at a time keeps events of the same key in order.
                     services.append(IngestWorkerService(
                         consumer: try consumer(group: ConsumerGroups.ingestWorker, topics: [Topics.ingestEvents], maxInFlight: 1),
-                        publisher: publisher, ingestor: ingestor, readiness: roleReadiness, logger: logger
+                        publisher: publisher, ingestor: ingestor, models: models, readiness: roleReadiness, logger: logger
                     ))
                 }
             case .gateway:
@@ -126,7 +145,7 @@ public struct RaglineRuntime: Sendable {
                 host: configuration.gateway.host, port: port, readiness: roles.compactMap { readiness[$0] }, registry: registry, logger: logger
             ))
         }
-        return Assembly(services: services + httpServers, readiness: readiness, answerStore: answerStore)
+        return Assembly(services: services + httpServers, readiness: readiness, answerStore: answerStore, knowledgeModels: knowledgeModels)
     }
 
     private func adminPort(of role: Role) -> Int? {

@@ -10,6 +10,10 @@ import ServiceLifecycle
 public struct ResponderConfiguration: Sendable {
     /// Attempts per model call when it fails transiently (always within the deadline).
     public var providerAttempts = 4
+    /// For events that carry no selection (from a retriever that predates it).
+    public var scoring = AnswerScoring.default
+    /// The answer of a `no_match`.
+    public var noMatchAnswer = "Sorry, I could not find an answer to that in our knowledge base."
 
     public init() {}
 }
@@ -50,9 +54,20 @@ public struct ResponderService: Service {
         guard question.deadline > Date() else {
             return AnswerReady.unanswered(question, status: .expired, reason: "deadline passed before generation", timings: retrieved.timings)
         }
+        // One place decides (AnswerSelector): the retriever's decision, or the same selector over the
+        // matches alone when the event carries none. The model is asked only when there is an answer.
+        let selection = retrieved.selection ?? AnswerSelector(scoring: configuration.scoring).select(
+            question: question.question, vector: [], candidates: retrieved.matches, models: [:], topK: question.topK
+        )
+        switch selection.decision {
+        case .answered: break
+        case .clarify: return decided(retrieved, selection: selection, text: Self.clarification(selection))
+        default: return decided(retrieved, selection: selection, text: configuration.noMatchAnswer)
+        }
+        let matches = selection.groundingMatches
         let request = ChatRequest(
-            question: question.question, matches: retrieved.matches,
-            messages: PromptBuilder.messages(question: question.question, matches: retrieved.matches)
+            question: question.question, matches: matches,
+            messages: PromptBuilder.messages(question: question.question, matches: matches)
         )
         let model = self.model
         let clock = ContinuousClock()
@@ -66,14 +81,34 @@ public struct ResponderService: Service {
             let now = Date()
             timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
             return AnswerReady(
-                id: question.id, status: response.status, answer: response.text, references: response.references,
+                id: question.id, status: response.status, answer: response.text, references: selection.references,
                 model: model.modelID, askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL,
-                timings: timings, usage: response.usage
+                timings: timings, usage: response.usage, diagnostics: AnswerDiagnostics(selection)
             )
         } catch {
             stage.logger.error("generation failed", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
             let status: AnswerStatus = question.deadline <= Date() ? .expired : .failed
             return AnswerReady.unanswered(question, status: status, reason: "generation failed: \(error)", timings: retrieved.timings)
         }
+    }
+
+    /// An answer decided without a model (`no_match`, `clarify`).
+    func decided(_ retrieved: ContextRetrieved, selection: AnswerSelection, text: String) -> AnswerReady {
+        let question = retrieved.question
+        var timings = retrieved.timings
+        let now = Date()
+        timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
+        return AnswerReady(
+            id: question.id, status: selection.decision.status, answer: text, references: selection.references, model: nil,
+            askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL, timings: timings,
+            diagnostics: AnswerDiagnostics(selection)
+        )
+    }
+
+    /// "Did you mean" over the candidate answers' best questions.
+    static func clarification(_ selection: AnswerSelection) -> String {
+        let questions = selection.references.map { "\"\($0.question)\"" }
+        let listed = questions.count <= 2 ? questions.joined(separator: " or ") : questions.dropLast().joined(separator: ", ") + ", or " + questions.last!
+        return "Did you mean \(listed)?"
     }
 }

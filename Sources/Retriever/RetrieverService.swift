@@ -12,13 +12,18 @@ public struct RetrieverService: Service {
     let embedder: any Embedder
     let index: any VectorIndex
     let configuration: RetrieverConfiguration
+    let models: KnowledgeModels
     let processed = Counter(label: "ragline_retriever_questions_total")
     let latency = Timer(label: "ragline_retriever_seconds")
 
-    public init(consumer: KafkaConsumer, publisher: EventPublisher, embedder: any Embedder, index: any VectorIndex, readiness: Readiness, configuration: RetrieverConfiguration = .init(), logger: Logger) {
+    public init(
+        consumer: KafkaConsumer, publisher: EventPublisher, embedder: any Embedder, index: any VectorIndex, models: KnowledgeModels = KnowledgeModels(),
+        readiness: Readiness, configuration: RetrieverConfiguration = .init(), logger: Logger
+    ) {
         self.stage = ConsumingStage(role: "retriever", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.embedder = embedder
         self.index = index
+        self.models = models
         self.configuration = configuration
     }
 
@@ -76,14 +81,20 @@ public struct RetrieverService: Service {
         let embedTime = clock.now - embedStart
 
         let searchStart = clock.now
-        let matches = try await policy.runProviderCall(deadline: question.deadline) {
-            try await index.query(vector: vector, topK: question.topK, namespace: question.namespace)
+        let candidateCount = max(question.topK, configuration.scoring.candidates)
+        let candidates = try await policy.runProviderCall(deadline: question.deadline) {
+            try await index.query(vector: vector, topK: candidateCount, namespace: question.namespace)
         }
+        let selection = AnswerSelector(scoring: configuration.scoring).select(
+            question: question.question, vector: vector, candidates: candidates,
+            models: await models.models(for: Set(candidates.map(\.namespace))), topK: question.topK
+        )
         let searchTime = clock.now - searchStart
         latency.recordNanoseconds(Int64((embedTime + searchTime).milliseconds * 1_000_000))
         return ContextRetrieved(
-            question: question, matches: matches, embeddingModel: embedder.modelID,
-            timings: StageTimings(embeddingMilliseconds: embedTime.milliseconds, searchMilliseconds: searchTime.milliseconds)
+            question: question, matches: selection.groundingMatches, embeddingModel: embedder.modelID,
+            timings: StageTimings(embeddingMilliseconds: embedTime.milliseconds, searchMilliseconds: searchTime.milliseconds),
+            selection: selection
         )
     }
 

@@ -11,7 +11,7 @@ import ServiceLifecycle
 
 /// `ragline bench`: measurements whose results go to BENCHMARKS.md.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self, Embed.self])
+    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self, Embed.self, Selection.self])
 
     /// `ragline bench pipeline`: `/v1/chat` latency through all four roles on embedded defaults, with one
     /// Kafka produce->consume hop on the same broker measured in the same run as the baseline.
@@ -53,7 +53,7 @@ struct Bench: AsyncParsableCommand {
             while try await index.counts().values.reduce(0, +) < 34 || assembly.readiness.values.contains(where: { $0.current != .ready }) {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let base = "http://127.0.0.1:\(await port.value)"
+            let base = "http://127.0.0.1:\(try await port.value(within: .seconds(60)))"
             let questions = [
                 "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
                 "Do you accept my insurance provider?", "Can I bring my bicycle on board?", "How long does delivery take?",
@@ -129,9 +129,4 @@ struct Bench: AsyncParsableCommand {
             return "| \(name) | \(percentile(0.5)) | \(percentile(0.99)) |"
         }
     }
-}
-
-actor PortBox {
-    var value = 0
-    func set(_ port: Int) { value = port }
 }

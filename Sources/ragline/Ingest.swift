@@ -1,10 +1,13 @@
 import ArgumentParser
+import AWS
 import Foundation
 import IngestWorker
+import Kafka
 import LocalProviders
+import Logging
+import Messaging
 import RAGCore
 import RaglineApp
-import AWS
 
 /// `ragline ingest <file|folder|s3://bucket/prefix>...`: loads JSONL knowledge files into the configured
 /// index directly, with progress and a per-file report. A local file's key is
@@ -51,7 +54,33 @@ struct Ingest: AsyncParsableCommand {
         }
 
         let sources = order.map { key, file in (KnowledgeSource(bucket: "local", key: key), file.path, Self.lineCount(file)) }
-        try await Self.ingest(sources, with: ingestor)
+        let namespaces = try await Self.ingest(sources, with: ingestor)
+        await Self.publishModels(namespaces, ingestor: ingestor, configuration: configuration)
+    }
+
+    /// Refits the touched namespaces' knowledge models and publishes them for the retrievers, when Kafka is
+    /// reachable (`KAFKA_BROKERS`, or `ragline broker`'s address); otherwise says what that leaves stale.
+    static func publishModels(_ namespaces: Set<String>, ingestor: KnowledgeIngestor, configuration: RaglineConfiguration) async {
+        guard !namespaces.isEmpty else { return }
+        let logger = Logger(label: "ragline.ingest")
+        do {
+            let brokers = try RaglineRuntime.brokers(configuration)
+            let client = try KafkaClientFactory.client(configuration, brokers: brokers, clientID: "ragline-ingest")
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+            let publisher = KnowledgeModelPublisher(
+                index: ingestor.index, embeddingModel: ingestor.embedder.modelID, fitter: KnowledgeModelFitter(scoring: configuration.scoring),
+                publisher: EventPublisher(producer: producer, source: "/ragline/ingest"), logger: logger
+            )
+            do {
+                try await publisher.refresh(namespaces)
+                print("knowledge models published for \(namespaces.sorted().joined(separator: ", "))")
+            } catch {
+                print("knowledge models not published: \(error)")
+            }
+            await producer.shutdown()
+        } catch {
+            print("knowledge models not published (\(error)); running retrievers keep their earlier models until the ingest worker applies a change to these namespaces")
+        }
     }
 
     /// Lists every `.jsonl` object under each `s3://bucket/prefix` and ingests it from S3.
@@ -78,17 +107,21 @@ struct Ingest: AsyncParsableCommand {
             if keys.isEmpty { print("\(location): no .jsonl objects") }
             sources += keys.map { (KnowledgeSource(bucket: bucket, key: $0), "s3://\(bucket)/\($0)", 0) }
         }
-        try await Self.ingest(sources, with: ingestor)
+        let namespaces = try await Self.ingest(sources, with: ingestor)
+        await Self.publishModels(namespaces, ingestor: ingestor, configuration: configuration)
     }
 
     /// Ingests each source with a progress bar, prints its report, fails (exit 1) if any source failed.
-    static func ingest(_ sources: [(source: KnowledgeSource, name: String, totalLines: Int)], with ingestor: KnowledgeIngestor) async throws {
+    /// Returns the namespaces the applied sources touched.
+    static func ingest(_ sources: [(source: KnowledgeSource, name: String, totalLines: Int)], with ingestor: KnowledgeIngestor) async throws -> Set<String> {
         var failed = 0
+        var namespaces: Set<String> = []
         for (source, name, totalLines) in sources {
             do {
                 let report = try await ingestor.ingest(source) { read in
                     progress((name as NSString).lastPathComponent, read: read, total: totalLines)
                 } rejected: { _, _ in }
+                namespaces.formUnion(report.namespaces)
                 FileHandle.standardError.write(Data("\n".utf8))
                 print("\(name)\(name.hasPrefix("s3://") ? "" : " -> \(source.key)"): \(report.accepted) accepted, \(report.rejected.count) rejected, \(report.deleted) removed")
                 for line in report.rejected.prefix(20) {
@@ -102,6 +135,7 @@ struct Ingest: AsyncParsableCommand {
             }
         }
         if failed > 0 { throw ExitCode(1) }
+        return namespaces
     }
 
     static func jsonlFiles(_ path: String) throws -> [URL] {

@@ -19,7 +19,10 @@ struct TopicsCommand: AsyncParsableCommand {
             Bootstrap.fail(error)
         }
         let specifications = Topics.allWithDeadLetters.map {
-            KafkaAdmin.TopicSpecification(name: $0, partitions: configuration.kafka.partitions, replicationFactor: configuration.kafka.replicationFactor)
+            KafkaAdmin.TopicSpecification(
+                name: $0, partitions: configuration.kafka.partitions, replicationFactor: configuration.kafka.replicationFactor,
+                configs: Topics.compacted.contains($0) ? Topics.compactedTopicConfigs : [:]
+            )
         }
         try await KafkaAdmin.createTopics(specifications, client: client)
         for topic in Topics.allWithDeadLetters {

@@ -42,6 +42,36 @@ import Testing
         #expect(try await index.counts().isEmpty)
     }
 
+    @Test func alternateQuestionsAreVectorsOfTheirEntryAndFollowTheFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.appending("kb/ns"), withIntermediateDirectories: true)
+        let index = try LocalVectorIndex(directory: directory.appending("index"))
+        let ingestor = KnowledgeIngestor(store: FolderObjectStore(root: directory.appending("kb")), embedder: LexicalEmbedder(), index: index, batchSize: 8)
+        let source = KnowledgeSource(bucket: "local", key: "knowledge/ns/f.jsonl")
+        let file = directory.appending("kb/ns/f.jsonl")
+
+        try #"{"id":"bike","question":"Can I bring my bicycle?","answer":"Folding bikes travel free.","alternate_questions":["Are bikes allowed on board?","Cycle on the train"]}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let report = try await ingestor.ingest(source) { _, _ in }
+        #expect(report.accepted == 1)
+        #expect(report.namespaces == ["ns"])
+        #expect(try await index.counts() == ["ns": 3])
+        let vectors = try await index.vectors(in: "ns")
+        #expect(vectors.map(\.vectorID) == ["bike", "bike#alt-1", "bike#alt-2"])
+        #expect(Set(vectors.map(\.entryID)) == ["bike"])
+        let query = try await LexicalEmbedder().embed(["are bikes allowed on board"], kind: .query)[0]
+        let best = try #require(try await index.query(vector: query, topK: 1, namespace: "ns").first)
+        #expect(best.id == "bike" && best.vectorID == "bike#alt-1" && best.matchedQuestion == "Are bikes allowed on board?")
+
+        // The next version drops an alternate: its vector goes, the entry stays.
+        try #"{"id":"bike","question":"Can I bring my bicycle?","answer":"Folding bikes travel free.","alternate_questions":["Cycle on the train"]}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let second = try await ingestor.ingest(source) { _, _ in }
+        #expect(second.deleted == 1)
+        #expect(try await index.vectors(in: "ns").map(\.question) == ["Can I bring my bicycle?", "Cycle on the train"])
+    }
+
     @Test func unreadableObjectIsAPermanentProviderError() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

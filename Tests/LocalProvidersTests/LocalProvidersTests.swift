@@ -24,26 +24,25 @@ import Testing
 }
 
 @Suite struct ExtractiveChatModelTests {
-    let model = ExtractiveChatModel(noMatchThreshold: 0.5, noMatchAnswer: "Sorry.")
+    let model = ExtractiveChatModel()
 
     func match(_ id: String, _ score: Double) -> RetrievedMatch {
         RetrievedMatch(id: id, namespace: "n", score: score, question: "Q \(id)", answer: "A \(id)", context: "", source: nil)
     }
 
-    @Test func bestEntryAnswersVerbatimWithItsReference() async throws {
-        let response = try await model.respond(to: ChatRequest(question: "q", matches: [match("a", 0.6), match("b", 0.9)], messages: []))
+    /// AnswerSelector orders the matches best answer first; the model answers with the first, verbatim.
+    @Test func selectedEntryAnswersVerbatimWithItsReference() async throws {
+        let response = try await model.respond(to: ChatRequest(question: "q", matches: [match("b", 0.6), match("a", 0.9)], messages: []))
         #expect(response.status == .answered)
         #expect(response.text == "A b")
-        #expect(response.references == [AnswerReference(id: "b", question: "Q b", namespace: "n", score: 0.9)])
+        #expect(response.references == [AnswerReference(id: "b", question: "Q b", namespace: "n", score: 0.6)])
     }
 
-    @Test func belowThresholdOrNothingFoundIsNoMatch() async throws {
-        let low = try await model.respond(to: ChatRequest(question: "q", matches: [match("a", 0.49)], messages: []))
-        #expect(low.status == .noMatch)
-        #expect(low.text == "Sorry.")
-        #expect(low.references.isEmpty)
-        let none = try await model.respond(to: ChatRequest(question: "q", matches: [], messages: []))
-        #expect(none.status == .noMatch)
+    /// The no-match decision is the selector's; asked with nothing to answer from, the model refuses.
+    @Test func nothingToAnswerFromIsAPermanentError() async throws {
+        await #expect(throws: ProviderError.self) {
+            try await model.respond(to: ChatRequest(question: "q", matches: [], messages: []))
+        }
     }
 }
 

@@ -32,20 +32,21 @@ struct OpenAICompatibleChatModelTests {
         try await withAsyncCleanup({ await server.stop() }) { try await body(server) }
     }
 
-    @Test func wholeAnswerIsGroundedInTheEntriesAboveTheThreshold() async throws {
+    /// The selector has already chosen what to ground on; the model sees those entries and cites them.
+    @Test func wholeAnswerIsGroundedInTheSelectedEntries() async throws {
         try await withServer { server in
             server.enqueue(.answer("  You may ask for a refund.  "))
             let response = try await model(server).respond(to: request())
             #expect(response.status == .answered)
             #expect(response.text == "You may ask for a refund.")
-            #expect(response.references.map(\.id) == ["transport-009"])
+            #expect(response.references.map(\.id) == ["transport-009", "retail-001"])
             #expect(response.usage == TokenUsage(promptTokens: 42, completionTokens: 7))
             let sent = try #require(server.requests.first)
             let messages = sent["messages"] as? [[String: Any]] ?? []
             #expect(messages.first?["content"] as? String == PromptBuilder.systemInstruction)
             let user = messages.last?["content"] as? String ?? ""
             #expect(user.hasPrefix("Customer question:\nMy train is late, what now?\nRelevant knowledge base entries:"))
-            #expect(user.contains("transport-009") && !user.contains("retail-001"), "entries under the threshold are not sent")
+            #expect(user.contains("transport-009") && user.contains("retail-001"), "every selected entry is sent")
             #expect(sent["max_tokens"] as? Int == 512)
             #expect(sent["model"] as? String == "meta-llama/Llama-3.1-8B-Instruct:fastest")
         }
@@ -60,15 +61,6 @@ struct OpenAICompatibleChatModelTests {
             #expect(response.text == pieces.joined().trimmingCharacters(in: .whitespaces))
             #expect(response.usage == TokenUsage(promptTokens: 40, completionTokens: 4))
             #expect(server.requests.first?["stream"] as? Bool == true)
-        }
-    }
-
-    @Test func noEntryAboveTheThresholdMeansNoMatchWithoutAskingTheModel() async throws {
-        try await withServer { server in
-            let weak = ChatRequest(question: "q", matches: [matches[1]], messages: [])
-            let response = try await model(server).respond(to: weak)
-            #expect(response.status == .noMatch)
-            #expect(server.requests.isEmpty)
         }
     }
 

@@ -64,6 +64,21 @@ final class FakePinecone: Sendable {
             }
         }
         router.post("/embed") { request, _ in try await self.guarded(request, self.embed) }
+        // Serverless list: ids in order, `limit` (1-100) a page, `pagination.next` while more remain.
+        router.get("/vectors/list") { request, _ in
+            try await self.guarded(request) { _ in
+                let items = request.uri.queryParameters
+                let namespace = items["namespace"].map { String($0) } ?? "__default__"
+                let limit = items["limit"].flatMap { Int(String($0)) } ?? 100
+                guard (1...100).contains(limit) else { return self.invalid("limit must be 1-100") }
+                let start = items["paginationToken"].flatMap { Int(String($0)) } ?? 0
+                let ids = (self.store.value[namespace]?.keys.sorted() ?? []).filter { $0.hasPrefix(items["prefix"].map { String($0) } ?? "") }
+                let page = ids.dropFirst(start).prefix(limit)
+                var answer: [String: Any] = ["vectors": page.map { ["id": $0] }, "namespace": namespace, "usage": ["readUnits": 1]]
+                if start + page.count < ids.count { answer["pagination"] = ["next": String(start + page.count)] }
+                return self.json(answer)
+            }
+        }
         router.get("/vectors/fetch") { request, _ in
             try await self.guarded(request) { _ in
                 let items = request.uri.queryParameters

@@ -59,6 +59,31 @@ struct PineconeVectorIndexTests {
         }
     }
 
+    @Test func alternateQuestionsAreVectorsOfTheirEntryAndTheNamespaceListsWhole() async throws {
+        try await withServer { server, configuration in
+            let index = PineconeVectorIndex(configuration: configuration)
+            var alternate = entry("a", "ns", [0, 1, 0], source: "f1")
+            alternate.vectorID = IndexEntry.alternateVectorID(entry: "a", number: 1)
+            alternate.matchedQuestion = "Other wording of a?"
+            let many = (0..<230).map { entry("m\($0)", "ns", [1, 0, Float($0)], source: "f2") }
+            try await index.upsert([entry("a", "ns", [1, 0, 0], source: "f1"), alternate] + many)
+
+            let match = try #require(try await index.query(vector: [0, 1, 0], topK: 1, namespace: "ns").first)
+            #expect(match.id == "a" && match.vectorID == "a#alt-1" && match.matchedQuestion == "Other wording of a?" && match.question == "Q a?")
+
+            // Listed page by page (100 ids a page), then fetched with values.
+            let vectors = try await index.vectors(in: "ns")
+            #expect(vectors.count == 232)
+            let alt = try #require(vectors.first { $0.vectorID == "a#alt-1" })
+            #expect(alt.entryID == "a" && alt.question == "Other wording of a?" && alt.answer == "A a." && alt.vector == [0, 1, 0])
+
+            // A new version of f1 without the alternate removes its vector and keeps the entry's own.
+            try await index.deleteEntries(fromSource: "f1", keeping: ["ns": ["a"]])
+            #expect(server.metadata("ns", "a#alt-1") == nil)
+            #expect(server.metadata("ns", "a")?["entry_id"] as? String == "a")
+        }
+    }
+
     @Test func retriesRateLimitsServerErrorsAndMalformedAnswersThenReports() async throws {
         try await withServer { server, configuration in
             var configuration = configuration

@@ -70,3 +70,31 @@ import Testing
         #expect(record.namespace == "special")
     }
 }
+
+@Suite struct AlternateQuestionsTests {
+    let parser = KnowledgeLineParser()
+
+    @Test func alternatesBecomeVectorsOfTheSameEntry() throws {
+        let line = #"{"id":"t-1","question":"How can I buy a ticket?","answer":"Online.","alternate_questions":["Where are tickets sold?"," Buy a ticket ","How can I buy a ticket?","Where are tickets sold?"]}"#
+        let record = try #require(try parser.parse(Substring(line), number: 1)?.get())
+        #expect(record.alternateQuestions == ["Where are tickets sold?", "Buy a ticket"])
+        #expect(record.questionVectors.map(\.vectorID) == ["t-1", "t-1#alt-1", "t-1#alt-2"])
+        #expect(record.extra["alternate_questions"] == nil)
+    }
+
+    @Test func badAlternatesAreRejectedWithTheReason() {
+        let cases = [
+            (#"{"id":"a","question":"q","answer":"x","alternate_questions":"one"}"#, "must be an array of strings"),
+            (#"{"id":"a","question":"q","answer":"x","alternate_questions":["ok", 3]}"#, "[1] must be a string"),
+            (#"{"id":"a","question":"q","answer":"x","alternate_questions":["  "]}"#, "[0] is empty"),
+        ]
+        for (line, reason) in cases {
+            guard case .failure(let error)? = parser.parse(Substring(line), number: 7) else {
+                Issue.record("accepted \(line)")
+                continue
+            }
+            #expect(error.line == 7)
+            #expect(error.reason.contains(reason), "\(error.reason)")
+        }
+    }
+}

@@ -28,7 +28,9 @@ import Testing
         #expect(configuration.gateway.port == 8080)
         #expect(configuration.kafka.brokers == nil)
         #expect(configuration.retriever.adminPort == 9101)
-        #expect(configuration.responder.noMatchThreshold == 0.45)
+        #expect(configuration.scoring.noMatchThreshold == nil)
+        #expect(configuration.scoring.fallbackThreshold == 0.37)
+        #expect(configuration.scoring.calibrationQuantile == 0.065)
         #expect(configuration.retriever.embedder == "minilm")
     }
 

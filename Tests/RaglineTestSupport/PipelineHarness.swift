@@ -5,6 +5,7 @@ import Logging
 import Prometheus
 import RAGCore
 import RaglineApp
+import Retriever
 import ServiceLifecycle
 import Synchronization
 
@@ -16,6 +17,9 @@ public final class PipelineHarness: Sendable {
     public let configuration: RaglineConfiguration
     public let registry = PrometheusCollectorRegistry()
     private let groups = LockedBox<[(ServiceGroup, Task<Void, any Error>)]>([])
+    /// The knowledge models of each retriever started, once an ingest worker was started too.
+    private let retrieverModels = LockedBox<[KnowledgeModels]>([])
+    private let startedIngestWorker = LockedBox(false)
 
     public var brokers: String { cluster.bootstrapServers }
 
@@ -57,6 +61,8 @@ public final class PipelineHarness: Sendable {
         ))
         let task = Task { try await group.run() }
         groups.withLock { $0.append((group, task)) }
+        if let models = assembly.knowledgeModels { retrieverModels.withLock { $0.append(models) } }
+        if roles.contains(.ingestWorker) { startedIngestWorker.withLock { $0 = true } }
         let readiness = Array(assembly.readiness.values)
         try await waitUntil("roles to be ready", timeout: .seconds(60)) { readiness.allSatisfy { $0.current == .ready } }
         guard roles.contains(.gateway) else { return nil }
@@ -74,6 +80,14 @@ public final class PipelineHarness: Sendable {
         try await waitUntil("index to hold \(expected)", timeout: timeout) {
             let counts = try await self.indexCounts()
             return expected.allSatisfy { counts[$0.key] == $0.value }
+        }
+        // Answer selection follows the knowledge models, which arrive just after the index changes.
+        guard startedIngestWorker.withLock({ $0 }) else { return }
+        for models in retrieverModels.withLock({ $0 }) {
+            try await waitUntil("retriever models to cover \(expected)", timeout: timeout) {
+                let counts = await models.vectorCounts()
+                return expected.allSatisfy { counts[$0.key] == $0.value }
+            }
         }
     }
 

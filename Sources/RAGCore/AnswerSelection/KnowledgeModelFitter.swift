@@ -1,0 +1,166 @@
+import Foundation
+
+/// One vector of a namespace, as ingestion fits the knowledge model from it.
+public struct KnowledgeVector: Sendable, Hashable {
+    public var vectorID: String
+    public var entryID: String
+    /// The question this vector embeds: the entry's question or one of its alternates.
+    public var question: String
+    public var answer: String
+    public var context: String
+    public var vector: [Float]
+
+    public init(vectorID: String, entryID: String, question: String, answer: String, context: String, vector: [Float]) {
+        self.vectorID = vectorID
+        self.entryID = entryID
+        self.question = question
+        self.answer = answer
+        self.context = context
+        self.vector = vector
+    }
+
+    /// What BM25 reads of the vector: its question and the entry's context.
+    var lexicalTerms: [String] { LexicalTerms.terms(context.isEmpty ? question : question + " " + context) }
+}
+
+/// Fits a namespace's `KnowledgeModel` from all of its vectors: answer groups, term statistics, hubness,
+/// the answer classifier and the calibrated threshold. Pure computation; ingestion runs it after a file
+/// changes the namespace, so a deleted entry leaves every part of the model too.
+public struct KnowledgeModelFitter: Sendable {
+    public var scoring: AnswerScoring
+    /// Exact hubness and leave-one-out calibration cost vectors²; past this many vectors they are skipped.
+    public var maxPairwiseVectors = 20_000
+    /// Fitting the classifier costs epochs x vectors x groups x dimensions; past this budget it is skipped.
+    public var maxClassifierWork = 60_000_000_000.0
+
+    public init(scoring: AnswerScoring = .default) {
+        self.scoring = scoring
+    }
+
+    public func fit(namespace: String, embeddingModel: String, vectors: [KnowledgeVector], now: Date = Date()) -> KnowledgeModel {
+        let vectors = vectors.map { vector in
+            var copy = vector
+            copy.vector = VectorMath.normalized(vector.vector)
+            return copy
+        }
+        var groupSizes: [String: Int] = [:]
+        for vector in vectors { groupSizes[LexicalTerms.answerGroupKey(vector.answer), default: 0] += 1 }
+
+        var documentFrequency: [String: Int] = [:]
+        var totalLength = 0
+        for vector in vectors {
+            let terms = vector.lexicalTerms
+            totalLength += terms.count
+            for term in Set(terms) { documentFrequency[term, default: 0] += 1 }
+        }
+        let lexical = LexicalStatistics(
+            documentCount: vectors.count, averageLength: vectors.isEmpty ? 0 : Double(totalLength) / Double(vectors.count),
+            documentFrequency: documentFrequency
+        )
+
+        let pairwise = vectors.count >= 2 && vectors.count <= maxPairwiseVectors
+        let similarities = pairwise ? Self.similarities(vectors) : []
+        var hubness: [String: Float] = [:]
+        if pairwise {
+            for (row, vector) in vectors.enumerated() {
+                var others = similarities[row]
+                others.remove(at: row)
+                let nearest = others.sorted(by: >).prefix(scoring.hubnessNeighbours)
+                hubness[vector.vectorID] = nearest.reduce(0, +) / Float(max(nearest.count, 1))
+            }
+        }
+        let classifier = fitClassifier(vectors)
+        var model = KnowledgeModel(
+            namespace: namespace, embeddingModel: embeddingModel, builtAt: now, groupSizes: groupSizes, lexical: lexical,
+            hubness: hubness, classifier: classifier, calibratedThreshold: nil
+        )
+        if pairwise { model.calibratedThreshold = calibrate(vectors, similarities: similarities, model: model) }
+        return model
+    }
+
+    static func similarities(_ vectors: [KnowledgeVector]) -> [[Float]] {
+        let count = vectors.count
+        var rows = [[Float]](repeating: [Float](repeating: 0, count: count), count: count)
+        for i in 0..<count {
+            rows[i][i] = 1
+            for j in (i + 1)..<count {
+                let dot = VectorMath.dot(vectors[i].vector, vectors[j].vector)
+                rows[i][j] = dot
+                rows[j][i] = dot
+            }
+        }
+        return rows
+    }
+
+    /// Each vector that has a sibling in its group is asked as a question against the rest of the
+    /// knowledge: the confidence its own group then gets (its best cosine to a sibling) is what a
+    /// paraphrase of known knowledge scores. A low quantile of those is the threshold; out-of-scope
+    /// examples are not needed.
+    func calibrate(_ vectors: [KnowledgeVector], similarities: [[Float]], model: KnowledgeModel) -> Double? {
+        let groups = vectors.map { LexicalTerms.answerGroupKey($0.answer) }
+        var confidences: [Float] = []
+        for row in vectors.indices where (model.groupSizes[groups[row]] ?? 0) >= 2 {
+            var best = -Float.infinity
+            for column in vectors.indices where column != row && groups[column] == groups[row] {
+                best = max(best, similarities[row][column])
+            }
+            confidences.append(best)
+        }
+        guard !confidences.isEmpty else { return nil }
+        confidences.sort()
+        let position = Int((Double(confidences.count - 1) * scoring.calibrationQuantile).rounded(.down))
+        return Double(confidences[position])
+    }
+
+    /// Multinomial logistic regression over answer groups, full-batch gradient descent with momentum.
+    func fitClassifier(_ vectors: [KnowledgeVector]) -> AnswerClassifier? {
+        let groups = Array(Set(vectors.map { LexicalTerms.answerGroupKey($0.answer) })).sorted()
+        guard groups.count >= 2, let dimensions = vectors.first?.vector.count, dimensions > 0 else { return nil }
+        let work = Double(scoring.classifierEpochs) * Double(vectors.count) * Double(groups.count) * Double(dimensions)
+        guard work <= maxClassifierWork, vectors.allSatisfy({ $0.vector.count == dimensions }) else { return nil }
+        let index = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1, $0) })
+        let labels = vectors.map { index[LexicalTerms.answerGroupKey($0.answer)]! }
+        let classes = groups.count
+        var weights = [Float](repeating: 0, count: classes * dimensions)
+        var bias = [Float](repeating: 0, count: classes)
+        var weightVelocity = weights, biasVelocity = bias
+        var gradient = weights, biasGradient = bias
+        var probabilities = [Float](repeating: 0, count: classes)
+        let rate: Float = 2.0, momentum: Float = 0.9, penalty = Float(scoring.classifierPenalty)
+        let scale = 1 / Float(vectors.count)
+        for _ in 0..<scoring.classifierEpochs {
+            for i in gradient.indices { gradient[i] = penalty * weights[i] }
+            for i in biasGradient.indices { biasGradient[i] = 0 }
+            for (sample, vector) in vectors.enumerated() {
+                vector.vector.withUnsafeBufferPointer { x in
+                    var top = -Float.infinity
+                    for c in 0..<classes {
+                        var sum = bias[c]
+                        let row = c * dimensions
+                        for d in 0..<dimensions { sum += weights[row + d] * x[d] }
+                        probabilities[c] = sum
+                        top = max(top, sum)
+                    }
+                    var total: Float = 0
+                    for c in 0..<classes { probabilities[c] = exp(probabilities[c] - top); total += probabilities[c] }
+                    for c in 0..<classes {
+                        let error = (probabilities[c] / total - (c == labels[sample] ? 1 : 0)) * scale
+                        guard abs(error) > 1e-7 else { continue }
+                        biasGradient[c] += error
+                        let row = c * dimensions
+                        for d in 0..<dimensions { gradient[row + d] += error * x[d] }
+                    }
+                }
+            }
+            for i in weights.indices {
+                weightVelocity[i] = momentum * weightVelocity[i] - rate * gradient[i]
+                weights[i] += weightVelocity[i]
+            }
+            for c in 0..<classes {
+                biasVelocity[c] = momentum * biasVelocity[c] - rate * biasGradient[c]
+                bias[c] += biasVelocity[c]
+            }
+        }
+        return AnswerClassifier(groups: groups, dimensions: dimensions, weights: weights, bias: bias)
+    }
+}

@@ -1,0 +1,43 @@
+import Kafka
+import Logging
+import Messaging
+import Metrics
+import RAGCore
+import ServiceLifecycle
+
+/// Reads the compacted `rag.knowledge.models` topic from its start, in a consumer group of this instance's
+/// own, and keeps the latest model of each namespace in `KnowledgeModels` for the retriever.
+///
+/// A record that does not decode is logged and counted, not dead-lettered: every retriever reads every
+/// record, so each would dead-letter the same one, and the record stays in the topic anyway.
+public struct KnowledgeModelListener: Service {
+    let loop: ConsumerLoop
+    let models: KnowledgeModels
+    let logger: Logger
+    let malformed = Counter(label: "ragline_retriever_malformed_models_total")
+
+    public init(consumer: KafkaConsumer, models: KnowledgeModels, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: LogKeys.role] = "retriever"
+        self.loop = ConsumerLoop(consumer: consumer, logger: logger)
+        self.models = models
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await loop.run { message in
+            await apply(message)
+        }
+    }
+
+    func apply(_ message: KafkaConsumerMessage) async {
+        switch IncomingEvent<KnowledgeModel>.decode(message, expectedType: EventTypes.knowledgeModelUpdated) {
+        case .success(let event):
+            await models.update(event.payload)
+            logger.debug("knowledge model updated", metadata: ["namespace": "\(event.payload.namespace)", "groups": "\(event.payload.groupSizes.count)"])
+        case .failure(let error):
+            malformed.increment()
+            logger.error("knowledge model record skipped", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
+        }
+    }
+}

@@ -16,6 +16,7 @@ public struct ObjectEventHandler: Sendable {
     let rejectedLines = Counter(label: "ragline_ingest_rejected_lines_total")
     let acceptedLines = Counter(label: "ragline_ingest_accepted_lines_total")
     let objects = Counter(label: "ragline_ingest_objects_total")
+    let modelFailures = Counter(label: "ragline_ingest_model_failures_total")
 
     public init(ingestor: KnowledgeIngestor, publisher: EventPublisher, models: KnowledgeModelPublisher? = nil, logger: Logger) {
         self.ingestor = ingestor
@@ -70,7 +71,14 @@ public struct ObjectEventHandler: Sendable {
                 return
             }
         }
-        try await models?.refresh(report.namespaces)
+        do {
+            try await models?.refresh(report.namespaces)
+        } catch {
+            // The index already holds the change; retrying the object would embed it again and hold back
+            // every later event. Retrievers keep the previous model until the next change refits it.
+            modelFailures.increment()
+            logger.error("knowledge model not refit; retrievers keep the previous one", metadata: [LogKeys.error: "\(error)"])
+        }
         acceptedLines.increment(by: report.accepted)
         objects.increment()
         logger.info("knowledge object applied", metadata: [

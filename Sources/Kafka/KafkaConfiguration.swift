@@ -34,6 +34,9 @@ public struct KafkaProducerConfiguration: Sendable {
     public var lingerMilliseconds: Int = 1
     /// `message.timeout.ms`: how long librdkafka retries a record before reporting it failed.
     public var messageTimeoutMilliseconds: Int = 30_000
+    /// `message.max.bytes`: the largest record; knowledge models of large namespaces need several MB (the
+    /// topic's own `max.message.bytes` must allow it too).
+    public var messageMaxBytes: Int = 8 * 1024 * 1024
 
     public init(client: KafkaClientConfiguration) {
         self.client = client
@@ -45,6 +48,7 @@ public struct KafkaProducerConfiguration: Sendable {
         properties["acks"] = "all"
         properties["linger.ms"] = String(lingerMilliseconds)
         properties["message.timeout.ms"] = String(messageTimeoutMilliseconds)
+        properties["message.max.bytes"] = String(messageMaxBytes)
         properties.merge(client.additionalProperties) { _, new in new }
         return properties
     }

@@ -109,7 +109,7 @@ public actor PineconeVectorIndex: VectorIndex {
         )
     }
 
-    /// Deletes by metadata filter (`source`, and `vector_id` not among the kept ones). Pinecone does not
+    /// Deletes by metadata filter (`source`, and `vector_id` absent or not among the kept ones). Pinecone does not
     /// say how many vectors a filter deleted, so this returns 0.
     @discardableResult
     public func deleteEntries(fromSource source: String, keeping: [String: Set<String>]) async throws -> Int {
@@ -117,7 +117,10 @@ public actor PineconeVectorIndex: VectorIndex {
         for name in try await namespaces() {
             var filter: [String: Any] = ["source": ["$eq": source]]
             if let kept = keeping[name], !kept.isEmpty {
-                filter = ["$and": [["source": ["$eq": source]], ["vector_id": ["$nin": kept.sorted()]]]]
+                // Vectors written before alternate questions have no `vector_id`; every vector still in the file
+                // was just upserted with one, so those without it are stale too.
+                let stale: [[String: Any]] = [["vector_id": ["$nin": kept.sorted()]], ["vector_id": ["$exists": false]]]
+                filter = ["$and": [["source": ["$eq": source]], ["$or": stale]]]
             }
             _ = try await http.post(base + "/vectors/delete", try json(["namespace": name, "filter": filter]))
         }

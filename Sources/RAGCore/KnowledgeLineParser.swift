@@ -72,6 +72,9 @@ public struct KnowledgeLineParser: Sendable {
         case .success(let value): id = value
         case .failure(let error): return .failure(error)
         }
+        if id.contains("#alt-") {
+            return failure("field \"id\" must not contain \"#alt-\" (alternate questions' vectors are named <id>#alt-<n>)")
+        }
         switch requiredString("question", maxLength: limits.maxQuestionLength) {
         case .success(let value): question = value
         case .failure(let error): return .failure(error)

@@ -16,7 +16,8 @@ public enum Topics {
     /// Topics whose records are state keyed by id (`cleanup.policy=compact`): only the latest per key matters.
     public static let compacted: Set<String> = [knowledgeModels]
     /// Their topic configuration: compaction, and room for a large namespace's model (classifier weights).
-    public static let compactedTopicConfigs = ["cleanup.policy": "compact", "max.message.bytes": "16777216"]
+    /// 8 MiB is MSK Serverless's largest `max.message.bytes`.
+    public static let compactedTopicConfigs = ["cleanup.policy": "compact", "max.message.bytes": "8388608"]
 }
 
 /// CloudEvents `type` attribute of each event.
@@ -33,7 +34,8 @@ public enum ConsumerGroups {
     public static let retriever = "ragline-retriever"
     public static let responder = "ragline-responder"
     public static let ingestWorker = "ragline-ingest-worker"
-    /// Each retriever instance reads every knowledge model from the start of the compacted topic.
+    /// Each retriever process reads every knowledge model from the start of the compacted topic: a group of
+    /// its own, new at every start (a restart with the same instance id must not resume after the last model).
     public static func retrieverModels(instance: String) -> String { "ragline-retriever-models-\(instance)" }
     /// Shared by all gateways: exactly one instance delivers each callback.
     public static let gatewayCallbacks = "ragline-gateway-callbacks"

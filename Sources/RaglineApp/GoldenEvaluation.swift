@@ -60,7 +60,8 @@ public struct GoldenOutcome: Sendable, Hashable {
     public var golden: GoldenQuestion
     public var status: AnswerStatus
     public var firstReference: String?
-    /// The best candidate answer's fused score and best entry (from the answer's diagnostics), whatever the decision.
+    /// The best candidate answer's confidence (its best cosine, what the no-match threshold is compared
+    /// with) and best entry, from the answer's diagnostics, whatever the decision.
     public var bestScore: Double?
     public var bestCandidate: String?
     public var milliseconds: Double
@@ -140,7 +141,7 @@ public struct GoldenReport: Sendable, Codable, Hashable {
 }
 
 /// The threshold sweep: for each wanted out-of-scope abstention rate, the lowest threshold on the best
-/// fused score that reaches it, and what in-scope questions get at that threshold.
+/// answer's confidence that reaches it, and what in-scope questions get at that threshold.
 public struct ThresholdCalibration: Sendable, Codable, Hashable {
     public var targetAbstention: Double
     public var threshold: Double

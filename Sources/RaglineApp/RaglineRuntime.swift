@@ -70,7 +70,7 @@ public struct RaglineRuntime: Sendable {
                 var retrieverConfiguration = RetrieverConfiguration()
                 retrieverConfiguration.scoring = configuration.scoring
                 services.append(KnowledgeModelListener(
-                    consumer: try consumer(group: ConsumerGroups.retrieverModels(instance: configuration.gateway.instanceID), topics: [Topics.knowledgeModels], maxInFlight: 1),
+                    consumer: try consumer(group: ConsumerGroups.retrieverModels(instance: UUID().uuidString), topics: [Topics.knowledgeModels], maxInFlight: 1),
                     models: models, logger: logger
                 ))
                 services.append(RetrieverService(

@@ -49,6 +49,14 @@ public struct ResponderService: Service {
         stage.logger.debug("answer published", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.status: "\(answer.status)"])
     }
 
+    /// For events from a retriever that predates selection: its matches carry no scores to tell a tie from a
+    /// win, so no `clarify`; the threshold is the configured one.
+    var legacySelector: AnswerSelector {
+        var scoring = configuration.scoring
+        scoring.clarifyMargin = 0
+        return AnswerSelector(scoring: scoring)
+    }
+
     func answer(for retrieved: ContextRetrieved) async -> AnswerReady {
         let question = retrieved.question
         guard question.deadline > Date() else {
@@ -56,7 +64,7 @@ public struct ResponderService: Service {
         }
         // One place decides (AnswerSelector): the retriever's decision, or the same selector over the
         // matches alone when the event carries none. The model is asked only when there is an answer.
-        let selection = retrieved.selection ?? AnswerSelector(scoring: configuration.scoring).select(
+        let selection = retrieved.selection ?? legacySelector.select(
             question: question.question, vector: [], candidates: retrieved.matches, models: [:], topK: question.topK
         )
         switch selection.decision {
@@ -81,7 +89,7 @@ public struct ResponderService: Service {
             let now = Date()
             timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
             return AnswerReady(
-                id: question.id, status: response.status, answer: response.text, references: selection.references,
+                id: question.id, status: response.status, answer: response.text, references: Self.references(selection, response),
                 model: model.modelID, askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL,
                 timings: timings, usage: response.usage, diagnostics: AnswerDiagnostics(selection)
             )
@@ -90,6 +98,17 @@ public struct ResponderService: Service {
             let status: AnswerStatus = question.deadline <= Date() ? .expired : .failed
             return AnswerReady.unanswered(question, status: status, reason: "generation failed: \(error)", timings: retrieved.timings)
         }
+    }
+
+    /// The chosen answer's entries first, then any other entry the model says it grounded on.
+    static func references(_ selection: AnswerSelection, _ response: ChatResponse) -> [AnswerReference] {
+        var references = selection.references
+        for reference in response.references where !references.contains(where: {
+            $0.id == reference.id && ($0.namespace == reference.namespace || $0.namespace == nil || reference.namespace == nil)
+        }) {
+            references.append(reference)
+        }
+        return references
     }
 
     /// An answer decided without a model (`no_match`, `clarify`).

@@ -184,7 +184,7 @@ struct Eval: AsyncParsableCommand {
         let best = answer.diagnostics?.candidates.first
         var outcome = GoldenOutcome(
             golden: golden, status: AnswerStatus(rawValue: answer.status), firstReference: answer.references.first?.id,
-            bestScore: best?.score, bestCandidate: best?.id, milliseconds: milliseconds
+            bestScore: best?.dense, bestCandidate: best?.id, milliseconds: milliseconds
         )
         outcome.candidates = answer.diagnostics?.candidates ?? []
         return outcome
@@ -253,11 +253,11 @@ struct Eval: AsyncParsableCommand {
             ]
         }
         if !report.confusions.isEmpty {
-            lines += ["", "confusions (highest score first):"]
+            lines += ["", "confusions (highest confidence first):"]
             for confusion in report.confusions {
                 let expected = confusion.expected.isEmpty ? "(abstain)" : confusion.expected.count > 1 ? confusion.expected[0] + "…" : confusion.expected[0]
                 let score = confusion.score.map { String(format: "%.3f", $0) } ?? "-"
-                lines.append("  \(confusion.status) \(confusion.got ?? "-") (score \(score)), expected \(expected): \(confusion.question)")
+                lines.append("  \(confusion.status) \(confusion.got ?? "-") (confidence \(score)), expected \(expected): \(confusion.question)")
             }
         }
         return lines.joined(separator: "\n")

@@ -41,6 +41,12 @@ final class FakePinecone: Sendable {
 
     func count(_ namespace: String) -> Int { store.value[namespace]?.count ?? 0 }
 
+    /// Stores a vector as an earlier version of the client wrote it.
+    func insertRaw(_ namespace: String, id: String, values: [Double], metadata: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: metadata)
+        store.withLock { $0[namespace, default: [:]][id] = StoredVector(values: values, metadata: data) }
+    }
+
     func metadata(_ namespace: String, _ id: String) -> [String: Any]? {
         store.value[namespace]?[id].flatMap { try? JSONSerialization.jsonObject(with: $0.metadata) as? [String: Any] }
     }
@@ -209,9 +215,13 @@ final class FakePinecone: Sendable {
     static func matches(_ filter: [String: Any], _ metadata: [String: Any]) -> Bool {
         filter.allSatisfy { key, condition in
             if key == "$and" { return (condition as? [[String: Any]] ?? []).allSatisfy { matches($0, metadata) } }
+            if key == "$or" { return (condition as? [[String: Any]] ?? []).contains { matches($0, metadata) } }
             guard let condition = condition as? [String: Any] else { return "\(metadata[key] ?? "")" == "\(condition)" }
-            if let value = condition["$eq"] { return "\(metadata[key] ?? "")" == "\(value)" }
-            if let values = condition["$nin"] as? [String] { return !values.contains("\(metadata[key] ?? "")") }
+            if let exists = condition["$exists"] as? Bool { return (metadata[key] != nil) == exists }
+            // Pinecone's comparison operators match only vectors that have the field.
+            guard let value = metadata[key] else { return false }
+            if let expected = condition["$eq"] { return "\(value)" == "\(expected)" }
+            if let values = condition["$nin"] as? [String] { return !values.contains("\(value)") }
             return false
         }
     }

@@ -77,8 +77,11 @@ struct PineconeVectorIndexTests {
             let alt = try #require(vectors.first { $0.vectorID == "a#alt-1" })
             #expect(alt.entryID == "a" && alt.question == "Other wording of a?" && alt.answer == "A a." && alt.vector == [0, 1, 0])
 
+            // A vector written before alternate questions existed (no `vector_id` in its metadata) is stale.
+            try server.insertRaw("ns", id: "old", values: [1, 1, 0], metadata: ["entry_id": "old", "source": "f1", "answer": "A old."])
             // A new version of f1 without the alternate removes its vector and keeps the entry's own.
             try await index.deleteEntries(fromSource: "f1", keeping: ["ns": ["a"]])
+            #expect(server.metadata("ns", "old") == nil)
             #expect(server.metadata("ns", "a#alt-1") == nil)
             #expect(server.metadata("ns", "a")?["entry_id"] as? String == "a")
         }

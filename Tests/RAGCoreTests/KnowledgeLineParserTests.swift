@@ -87,6 +87,7 @@ import Testing
             (#"{"id":"a","question":"q","answer":"x","alternate_questions":"one"}"#, "must be an array of strings"),
             (#"{"id":"a","question":"q","answer":"x","alternate_questions":["ok", 3]}"#, "[1] must be a string"),
             (#"{"id":"a","question":"q","answer":"x","alternate_questions":["  "]}"#, "[0] is empty"),
+            (#"{"id":"a#alt-1","question":"q","answer":"x"}"#, "must not contain \"#alt-\""),
         ]
         for (line, reason) in cases {
             guard case .failure(let error)? = parser.parse(Substring(line), number: 7) else {

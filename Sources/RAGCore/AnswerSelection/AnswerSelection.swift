@@ -72,9 +72,10 @@ public struct AnswerSelection: Sendable, Hashable, Codable {
         }
     }
 
-    /// The entries a model may ground on: every ranked answer's entries, best answer first.
+    /// The entries a model may ground on: the entries of every ranked answer whose confidence reaches the
+    /// threshold, best answer first (the best answer's always, when answered).
     public var groundingMatches: [RetrievedMatch] {
-        answers.flatMap(\.entries)
+        answers.enumerated().filter { $0.offset == 0 || $0.element.dense >= threshold }.flatMap(\.element.entries)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -83,12 +83,17 @@ public struct AnswerSelector: Sendable {
             groups[id]!.members.append((candidate, adjusted, normalisedLexical))
         }
 
+        // The classifier's term counts only when it can speak for every candidate: one namespace (softmaxes of
+        // different namespaces do not compare), and every candidate group known to it (an answer added since
+        // the last fit, or a namespace without a classifier, would otherwise win by default).
         var logProbabilities: [String: [String: Double]] = [:]
-        for namespace in Set(candidates.map(\.namespace)) {
-            guard let classifier = models[namespace]?.classifier else { continue }
+        let namespaces = Set(candidates.map(\.namespace))
+        if namespaces.count == 1, let namespace = namespaces.first, let classifier = models[namespace]?.classifier {
             let values = classifier.logProbabilities(query)
-            guard values.count == classifier.groups.count else { continue }
-            logProbabilities[namespace] = Dictionary(uniqueKeysWithValues: zip(classifier.groups, values))
+            if values.count == classifier.groups.count {
+                let known = Dictionary(uniqueKeysWithValues: zip(classifier.groups, values))
+                if groups.values.allSatisfy({ known[$0.key] != nil }) { logProbabilities[namespace] = known }
+            }
         }
 
         let temperature = scoring.temperature

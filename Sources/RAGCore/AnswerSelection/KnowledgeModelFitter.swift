@@ -28,7 +28,8 @@ public struct KnowledgeVector: Sendable, Hashable {
 /// changes the namespace, so a deleted entry leaves every part of the model too.
 public struct KnowledgeModelFitter: Sendable {
     public var scoring: AnswerScoring
-    /// Exact hubness and leave-one-out calibration cost vectors²; past this many vectors they are skipped.
+    /// Exact hubness and leave-one-out calibration cost vectors² in time (linear memory); past this many
+    /// vectors they are skipped.
     public var maxPairwiseVectors = 20_000
     /// Fitting the classifier costs epochs x vectors x groups x dimensions; past this budget it is skipped.
     public var maxClassifierWork = 60_000_000_000.0
@@ -38,7 +39,11 @@ public struct KnowledgeModelFitter: Sendable {
     }
 
     public func fit(namespace: String, embeddingModel: String, vectors: [KnowledgeVector], now: Date = Date()) -> KnowledgeModel {
-        let vectors = vectors.map { vector in
+        // Vectors of another length (written by an earlier embedder and not re-ingested yet) cannot be compared
+        // with the rest; the model is fitted on the most common length, as the index's queries only match it.
+        let lengths = Dictionary(grouping: vectors, by: \.vector.count)
+        let dimensions = lengths.max { $0.value.count != $1.value.count ? $0.value.count < $1.value.count : $0.key > $1.key }?.key ?? 0
+        let vectors = (lengths[dimensions] ?? []).map { vector in
             var copy = vector
             copy.vector = VectorMath.normalized(vector.vector)
             return copy
@@ -58,58 +63,58 @@ public struct KnowledgeModelFitter: Sendable {
             documentFrequency: documentFrequency
         )
 
-        let pairwise = vectors.count >= 2 && vectors.count <= maxPairwiseVectors
-        let similarities = pairwise ? Self.similarities(vectors) : []
         var hubness: [String: Float] = [:]
-        if pairwise {
-            for (row, vector) in vectors.enumerated() {
-                var others = similarities[row]
-                others.remove(at: row)
-                let nearest = others.sorted(by: >).prefix(scoring.hubnessNeighbours)
-                hubness[vector.vectorID] = nearest.reduce(0, +) / Float(max(nearest.count, 1))
-            }
+        var calibratedThreshold: Double?
+        if vectors.count >= 2, vectors.count <= maxPairwiseVectors {
+            let neighbourhoods = Self.neighbourhoods(vectors, neighbours: scoring.hubnessNeighbours)
+            for (vector, neighbourhood) in zip(vectors, neighbourhoods) { hubness[vector.vectorID] = neighbourhood.hubness }
+            calibratedThreshold = calibrate(neighbourhoods.compactMap(\.bestSibling))
         }
-        let classifier = fitClassifier(vectors)
-        var model = KnowledgeModel(
+        return KnowledgeModel(
             namespace: namespace, embeddingModel: embeddingModel, builtAt: now, groupSizes: groupSizes, lexical: lexical,
-            hubness: hubness, classifier: classifier, calibratedThreshold: nil
+            hubness: hubness, classifier: fitClassifier(vectors), calibratedThreshold: calibratedThreshold
         )
-        if pairwise { model.calibratedThreshold = calibrate(vectors, similarities: similarities, model: model) }
-        return model
     }
 
-    static func similarities(_ vectors: [KnowledgeVector]) -> [[Float]] {
-        let count = vectors.count
-        var rows = [[Float]](repeating: [Float](repeating: 0, count: count), count: count)
-        for i in 0..<count {
-            rows[i][i] = 1
-            for j in (i + 1)..<count {
-                let dot = VectorMath.dot(vectors[i].vector, vectors[j].vector)
-                rows[i][j] = dot
-                rows[j][i] = dot
+    /// What fitting needs to know of each vector's neighbours.
+    struct Neighbourhood {
+        /// Mean cosine to the nearest vectors of other entries (an entry's own alternates do not count).
+        var hubness: Float
+        /// Best cosine to another vector of the same answer group; nil when the group has no other vector.
+        var bestSibling: Float?
+    }
+
+    /// One row of cosines at a time, so memory stays linear in the number of vectors.
+    static func neighbourhoods(_ vectors: [KnowledgeVector], neighbours: Int) -> [Neighbourhood] {
+        let groups = vectors.map { LexicalTerms.answerGroupKey($0.answer) }
+        return vectors.indices.map { i in
+            var bestSibling: Float?
+            // The `neighbours` largest cosines so far, smallest first, so the next one replaces `nearest[0]`.
+            var nearest: [Float] = []
+            for j in vectors.indices where j != i {
+                let cosine = VectorMath.dot(vectors[i].vector, vectors[j].vector)
+                if groups[j] == groups[i] { bestSibling = max(bestSibling ?? -1, cosine) }
+                guard vectors[j].entryID != vectors[i].entryID else { continue }
+                if nearest.count < neighbours {
+                    nearest.insert(cosine, at: nearest.firstIndex { $0 > cosine } ?? nearest.count)
+                } else if let smallest = nearest.first, cosine > smallest {
+                    nearest.removeFirst()
+                    nearest.insert(cosine, at: nearest.firstIndex { $0 > cosine } ?? nearest.count)
+                }
             }
+            return Neighbourhood(hubness: nearest.isEmpty ? 0 : nearest.reduce(0, +) / Float(nearest.count), bestSibling: bestSibling)
         }
-        return rows
     }
 
     /// Each vector that has a sibling in its group is asked as a question against the rest of the
     /// knowledge: the confidence its own group then gets (its best cosine to a sibling) is what a
     /// paraphrase of known knowledge scores. A low quantile of those is the threshold; out-of-scope
     /// examples are not needed.
-    func calibrate(_ vectors: [KnowledgeVector], similarities: [[Float]], model: KnowledgeModel) -> Double? {
-        let groups = vectors.map { LexicalTerms.answerGroupKey($0.answer) }
-        var confidences: [Float] = []
-        for row in vectors.indices where (model.groupSizes[groups[row]] ?? 0) >= 2 {
-            var best = -Float.infinity
-            for column in vectors.indices where column != row && groups[column] == groups[row] {
-                best = max(best, similarities[row][column])
-            }
-            confidences.append(best)
-        }
-        guard !confidences.isEmpty else { return nil }
-        confidences.sort()
-        let position = Int((Double(confidences.count - 1) * scoring.calibrationQuantile).rounded(.down))
-        return Double(confidences[position])
+    func calibrate(_ siblingConfidences: [Float]) -> Double? {
+        guard !siblingConfidences.isEmpty else { return nil }
+        let sorted = siblingConfidences.sorted()
+        let position = Int((Double(sorted.count - 1) * scoring.calibrationQuantile).rounded(.down))
+        return Double(sorted[position])
     }
 
     /// Multinomial logistic regression over answer groups, full-batch gradient descent with momentum.

@@ -139,6 +139,27 @@ enum Space {
         #expect((ranked.first?.classifier ?? 0) > 0.99)
     }
 
+    @Test func classifierSpeaksOnlyWhenItKnowsEveryCandidateAnswer() {
+        // "c" was added after the classifier was fitted: the classifier's term is left out for every answer,
+        // so "c" neither wins nor loses by default.
+        let classifier = AnswerClassifier(groups: ["a", "b"], dimensions: 2, weights: [0, 0, 0, 5], bias: [0, 0])
+        let model = KnowledgeModel(
+            namespace: "n", embeddingModel: "m", builtAt: Date(), groupSizes: [:], lexical: .init(documentCount: 0, averageLength: 0, documentFrequency: [:]),
+            hubness: [:], classifier: classifier, calibratedThreshold: nil
+        )
+        let candidates = [Space.match("a", score: 0.7, answer: "A"), Space.match("b", score: 0.7, answer: "B"), Space.match("c", score: 0.69, answer: "C")]
+        let ranked = selector.rank(question: "q", vector: [0, 1], candidates: candidates, models: ["n": model])
+        #expect(ranked.allSatisfy { $0.classifier == nil })
+        #expect(ranked.last?.groupKey == "c")
+    }
+
+    @Test func modelsGroundOnlyOnAnswersThatReachTheThreshold() {
+        let candidates = [Space.match("a", score: 0.9, answer: "A"), Space.match("b", score: 0.6, answer: "B"), Space.match("c", score: 0.3, answer: "C")]
+        let selection = selector.select(question: "q", vector: [], candidates: candidates, models: [:], topK: 3)
+        #expect(selection.answers.count == 3)
+        #expect(selection.groundingMatches.map(\.id) == ["a", "b"])
+    }
+
     @Test func diagnosticsCarryTheReasonAndEachCandidatesScores() throws {
         let candidates = [Space.match("a", score: 0.9, answer: "A"), Space.match("b", score: 0.6, answer: "B")]
         let selection = selector.select(question: "q", vector: [], candidates: candidates, models: [:], topK: 2)
@@ -207,6 +228,30 @@ enum Space {
         #expect(model.classifier != nil)
         let one = KnowledgeModelFitter().fit(namespace: "n", embeddingModel: "m", vectors: Array(vectors().prefix(3)))
         #expect(one.classifier == nil)
+    }
+
+    @Test func vectorsOfAnotherLengthAreLeftOutInsteadOfStoppingTheFit() {
+        var mixed = vectors()
+        mixed.append(KnowledgeVector(vectorID: "old", entryID: "old", question: "old", answer: "Old", context: "", vector: [1, 0, 0]))
+        let model = KnowledgeModelFitter().fit(namespace: "n", embeddingModel: "m", vectors: mixed)
+        #expect(model.groupSizes["old"] == nil)
+        #expect(model.lexical.documentCount == 9)
+        #expect(model.classifier?.dimensions == Space.dimensions)
+    }
+
+    @Test func hubnessLeavesOutTheEntrysOwnAlternates() {
+        // Two entries, each with a near-identical alternate: without its own alternate, each vector's nearest
+        // other entry is far away.
+        let close: [KnowledgeVector] = [
+            .init(vectorID: "a", entryID: "a", question: "a", answer: "A", context: "", vector: Space.axis(0)),
+            .init(vectorID: "a#alt-1", entryID: "a", question: "a2", answer: "A", context: "", vector: Space.axis(0, plus: 2, weight: 0.01)),
+            .init(vectorID: "b", entryID: "b", question: "b", answer: "B", context: "", vector: Space.axis(1)),
+        ]
+        var fitter = KnowledgeModelFitter()
+        fitter.scoring.hubnessNeighbours = 1
+        let model = fitter.fit(namespace: "n", embeddingModel: "m", vectors: close)
+        #expect((model.hubness["a"] ?? 1) < 0.01)
+        #expect(model.calibratedThreshold.map { $0 > 0.99 } == true, "a's alternate is its only sibling")
     }
 
     @Test func modelSurvivesItsWireFormat() throws {

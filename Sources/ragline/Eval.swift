@@ -80,6 +80,8 @@ struct Eval: AsyncParsableCommand {
         configuration.gateway.host = "127.0.0.1"
         configuration.ingest.seedDirectory = knowledge
         configuration.ingest.watchInterval = .milliseconds(200)
+        // No callbacks are delivered here; a secret of this run's own keeps the gateway from warning about it.
+        configuration.gateway.callbackSecret = configuration.gateway.callbackSecret ?? UUID().uuidString
         if ProcessInfo.processInfo.environment["RAGLINE_LOG_LEVEL"] == nil { configuration.logLevel = "warning" }
         let logger = Bootstrap.logging(configuration, label: "ragline.eval")
         let expected = try Self.expectedVectors(knowledge)

@@ -127,10 +127,9 @@ public struct GoldenReport: Sendable, Codable, Hashable {
         inScopeClarified = share(inside.filter { $0.status == .clarify }.count, inside.count)
         outOfScopeAbstained = share(outside.filter { $0.status == .noMatch }.count, outside.count)
         outOfScopeClarified = share(outside.filter { $0.status == .clarify }.count, outside.count)
-        let latencies = outcomes.map(\.milliseconds).sorted()
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        latencyP50Milliseconds = percentile(0.5)
-        latencyP95Milliseconds = percentile(0.95)
+        let latencies = outcomes.map(\.milliseconds)
+        latencyP50Milliseconds = latencies.nearestRankPercentile(0.5) ?? 0
+        latencyP95Milliseconds = latencies.nearestRankPercentile(0.95) ?? 0
         let wrong = outcomes.filter { outcome in
             outcome.golden.isOutOfScope ? outcome.status != .noMatch : !outcome.isCorrectAnswer
         }
@@ -167,5 +166,14 @@ public struct ThresholdCalibration: Sendable, Codable, Hashable {
             return score >= threshold && outcome.golden.expectedIDs.contains(best)
         }.count
         return ThresholdCalibration(targetAbstention: target, threshold: threshold, outOfScopeAbstained: abstained, accuracy: Double(correct) / Double(inside.count))
+    }
+}
+
+extension Array where Element == Double {
+    /// The nearest-rank percentile (`p` from 0 to 1) the benchmarks and evaluations report; nil when empty.
+    public func nearestRankPercentile(_ p: Double) -> Double? {
+        guard !isEmpty else { return nil }
+        let ordered = sorted()
+        return ordered[Swift.min(ordered.count - 1, Int(Double(ordered.count) * p))]
     }
 }

@@ -121,12 +121,15 @@ struct Bench: AsyncParsableCommand {
         }
 
         func row(_ name: String, _ values: [Double]) -> String {
-            let sorted = values.sorted()
-            func percentile(_ p: Double) -> String {
-                guard !sorted.isEmpty else { return "-" }
-                return String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
-            }
-            return "| \(name) | \(percentile(0.5)) | \(percentile(0.99)) |"
+            Bench.row(name, values, digits: 2)
         }
+    }
+
+    /// A BENCHMARKS.md table row: name, p50, p99.
+    static func row(_ name: String, _ values: [Double], digits: Int) -> String {
+        func percentile(_ p: Double) -> String {
+            values.nearestRankPercentile(p).map { String(format: "%.\(digits)f", $0) } ?? "-"
+        }
+        return "| \(name) | \(percentile(0.5)) | \(percentile(0.99)) |"
     }
 }

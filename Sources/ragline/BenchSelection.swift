@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalProviders
 import RAGCore
+import RaglineApp
 
 extension Bench {
     /// `ragline bench selection`: what answer selection adds per question on a large namespace, against the
@@ -67,14 +68,10 @@ extension Bench {
                 search.append((searched - start).milliseconds)
                 selection.append((done - searched).milliseconds)
             }
-            func percentile(_ values: [Double], _ p: Double) -> String {
-                let sorted = values.sorted()
-                return String(format: "%.3f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
-            }
             print("| \(entries) vectors, \(groups) answers, \(selector.scoring.candidates) candidates, \(questions) questions | p50 ms | p99 ms |")
             print("| --- | --- | --- |")
-            print("| baseline: exhaustive dense search (local index) | \(percentile(search, 0.5)) | \(percentile(search, 0.99)) |")
-            print("| added: AnswerSelector (group, hubness, BM25, classifier over \(groups) answers, decide) | \(percentile(selection, 0.5)) | \(percentile(selection, 0.99)) |")
+            print(Bench.row("baseline: exhaustive dense search (local index)", search, digits: 3))
+            print(Bench.row("added: AnswerSelector (group, hubness, BM25, classifier over \(groups) answers, decide)", selection, digits: 3))
         }
     }
 }

@@ -102,6 +102,29 @@ public final class KafkaConsumer: Sendable {
 
     /// Partitions currently assigned to this consumer (for tests and diagnostics).
     public var assignment: Set<KafkaTopicPartition> { shared.assigned }
+
+    /// The high watermark (the offset the next record will get) of each partition, asked of its leader.
+    /// The query blocks, so it runs on a thread of its own.
+    public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
+        let handle = self.handle
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                var watermarks: [KafkaTopicPartition: Int64] = [:]
+                for partition in partitions {
+                    var low: Int64 = 0
+                    var high: Int64 = 0
+                    let result = rd_kafka_query_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high, milliseconds)
+                    guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                        continuation.resume(throwing: KafkaError(code: .consume, rdError: result, context: "high watermark of \(partition)"))
+                        return
+                    }
+                    watermarks[partition] = high
+                }
+                continuation.resume(returning: watermarks)
+            }
+        }
+    }
 }
 
 /// State shared by the poll thread, librdkafka's rebalance callback and `markProcessed`.

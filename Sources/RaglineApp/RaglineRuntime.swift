@@ -65,7 +65,7 @@ public struct RaglineRuntime: Sendable {
             let roleReadiness = readiness[role]!
             switch role {
             case .retriever:
-                let models = KnowledgeModels()
+                let models = KnowledgeModels(caughtUp: false)
                 knowledgeModels = models
                 var retrieverConfiguration = RetrieverConfiguration()
                 retrieverConfiguration.scoring = configuration.scoring

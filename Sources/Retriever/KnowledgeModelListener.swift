@@ -4,6 +4,7 @@ import Messaging
 import Metrics
 import RAGCore
 import ServiceLifecycle
+import Synchronization
 
 /// Reads the compacted `rag.knowledge.models` topic from its start, in a consumer group of this instance's
 /// own, and keeps the latest model of each namespace in `KnowledgeModels` for the retriever.
@@ -25,8 +26,45 @@ public struct KnowledgeModelListener: Service {
     }
 
     public func run() async throws {
-        await loop.run { message in
-            await apply(message)
+        let consumed = ConsumedOffsets()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await markCaughtUp(consumed: consumed)
+            }
+            await loop.run { message in
+                await apply(message)
+                consumed.offsets.withLock { $0[message.topicPartition] = message.offset + 1 }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Once partitions are assigned, reads their high watermarks and waits until consumption reaches them:
+    /// from then on this retriever knows every model published before it started.
+    func markCaughtUp(consumed: ConsumedOffsets) async {
+        let consumer = loop.consumer
+        while !Task.isCancelled {
+            let assigned = consumer.assignment
+            guard !assigned.isEmpty else {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            do {
+                let watermarks = try await consumer.highWatermarks(assigned)
+                while !Task.isCancelled {
+                    let positions = consumed.offsets.withLock { $0 }
+                    if watermarks.allSatisfy({ $0.value == 0 || (positions[$0.key] ?? 0) >= $0.value }) {
+                        await models.markCaughtUp()
+                        let namespaces = await models.namespaces
+                        logger.info("knowledge models read up to the start", metadata: ["namespaces": "\(namespaces)"])
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+            } catch {
+                logger.warning("high watermarks of the models topic unknown; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
     }
 
@@ -40,4 +78,9 @@ public struct KnowledgeModelListener: Service {
             logger.error("knowledge model record skipped", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
         }
     }
+}
+
+/// The next offset to read of each partition, as the listener consumes (read by the catch-up check).
+final class ConsumedOffsets: Sendable {
+    let offsets = Mutex<[KafkaTopicPartition: Int64]>([:])
 }

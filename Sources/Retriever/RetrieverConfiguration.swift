@@ -6,6 +6,8 @@ public struct RetrieverConfiguration: Sendable {
     public var providerAttempts = 4
     /// Answer selection: candidates asked of the index, fusion weights, thresholds.
     public var scoring = AnswerScoring.default
+    /// How long a starting retriever waits for the knowledge models before it takes questions anyway.
+    public var modelsWaitLimit: Duration = .seconds(30)
 
     public init() {}
 }

@@ -28,6 +28,11 @@ public struct RetrieverService: Service {
     }
 
     public func run() async throws {
+        // A new instance answers with the latest knowledge models, not the fallbacks: questions wait (and
+        // `/readyz` says 503) until the models published before the start are read, or for at most the limit.
+        if await !models.waitUntilCaughtUp(within: configuration.modelsWaitLimit) {
+            stage.logger.warning("knowledge models not read in time; answering with fallback thresholds until they arrive")
+        }
         await stage.run { message in
             try await handle(message)
         }

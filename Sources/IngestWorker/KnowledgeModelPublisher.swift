@@ -23,9 +23,11 @@ public struct KnowledgeModelPublisher: Sendable {
 
     public func refresh(_ namespaces: Set<String>) async throws {
         for namespace in namespaces.sorted() {
+            // Stamped when the vectors are read, so of two refits the one that saw the later index wins.
+            let readAt = Date()
             let vectors = try await index.vectors(in: namespace)
             let start = ContinuousClock.now
-            let model = await fit(namespace: namespace, vectors: vectors)
+            let model = await fit(namespace: namespace, vectors: vectors, readAt: readAt)
             try await publisher.publish(
                 model, type: EventTypes.knowledgeModelUpdated, topic: Topics.knowledgeModels, key: namespace, trace: .random()
             )
@@ -38,11 +40,11 @@ public struct KnowledgeModelPublisher: Sendable {
     }
 
     /// Fitting is seconds of CPU for a large namespace: run it on its own thread, not the cooperative pool.
-    func fit(namespace: String, vectors: [KnowledgeVector]) async -> KnowledgeModel {
+    func fit(namespace: String, vectors: [KnowledgeVector], readAt: Date) async -> KnowledgeModel {
         let fitter = self.fitter, embeddingModel = self.embeddingModel
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: fitter.fit(namespace: namespace, embeddingModel: embeddingModel, vectors: vectors))
+                continuation.resume(returning: fitter.fit(namespace: namespace, embeddingModel: embeddingModel, vectors: vectors, now: readAt))
             }
         }
     }

@@ -28,6 +28,8 @@ public struct KnowledgeIngestor: Sendable {
         rejected: @Sendable (_ line: Substring, _ error: KnowledgeLineError) async throws -> Void
     ) async throws -> IngestReport {
         var report = IngestReport(key: source.key)
+        // Namespaces the previous version of the file filled: a record may have moved to another namespace.
+        let previous = try await index.namespaces(holdingSource: source.key)
         var kept: [String: Set<String>] = [:]
         var batch: [KnowledgeRecord] = []
         var lineNumber = 0
@@ -54,15 +56,15 @@ public struct KnowledgeIngestor: Sendable {
         }
         progress(lineNumber)
         report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: kept)
-        report.namespaces = Set(kept.keys).union([source.namespace])
+        report.namespaces = Set(kept.keys).union(previous).union([source.namespace])
         return report
     }
 
     /// Removes every entry that came from the object.
     public func remove(_ source: KnowledgeSource) async throws -> IngestReport {
         var report = IngestReport(key: source.key)
+        report.namespaces = try await index.namespaces(holdingSource: source.key).union([source.namespace])
         report.deleted = try await index.deleteEntries(fromSource: source.key, keeping: [:])
-        report.namespaces = [source.namespace]
         return report
     }
 

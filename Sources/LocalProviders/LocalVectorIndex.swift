@@ -99,6 +99,10 @@ public actor LocalVectorIndex: VectorIndex {
         }
     }
 
+    public func namespaces(holdingSource source: String) throws -> Set<String> {
+        Set(try namespaces().filter { try load($0).entries.values.contains { $0.source == source } })
+    }
+
     /// Number of vectors per namespace (for `/readyz` details and tests).
     public func counts() throws -> [String: Int] {
         var counts: [String: Int] = [:]

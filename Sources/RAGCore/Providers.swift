@@ -64,6 +64,15 @@ public protocol VectorIndex: Sendable {
     func namespaces() async throws -> [String]
     /// Every vector of a namespace with its entry, for fitting the namespace's `KnowledgeModel`.
     func vectors(in namespace: String) async throws -> [KnowledgeVector]
+    /// The namespaces holding vectors that came from `source` (whose models a change of it touches).
+    func namespaces(holdingSource source: String) async throws -> Set<String>
+}
+
+extension VectorIndex {
+    /// Without a cheap look-up by source, every namespace may hold some: refitting them all stays correct.
+    public func namespaces(holdingSource source: String) async throws -> Set<String> {
+        Set(try await namespaces())
+    }
 }
 
 /// A request to a chat model: the question and the retrieved entries, plus the prompt built from them.

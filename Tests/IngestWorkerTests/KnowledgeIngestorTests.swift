@@ -33,12 +33,14 @@ import Testing
         let second = try await ingestor.ingest(source) { _, _ in }
         #expect(second.accepted == 1)
         #expect(second.deleted == 5)
+        #expect(second.namespaces == ["ns", "special"], "the namespace the record left needs its model refit too")
         #expect(try await index.counts() == ["ns": 1])
         let vector = try await LexicalEmbedder().embed(["Question 1?"], kind: .query)[0]
         #expect(try await index.query(vector: vector, topK: 1, namespace: "ns").first?.answer == "Changed.")
 
         let removal = try await ingestor.remove(source)
         #expect(removal.deleted == 1)
+        #expect(removal.namespaces == ["ns"])
         #expect(try await index.counts().isEmpty)
     }
 

@@ -82,6 +82,13 @@ public struct StageTimings: Sendable, Hashable, Codable {
         self.pipelineMilliseconds = pipelineMilliseconds
     }
 
+    /// These timings with `pipeline_ms` filled in: from `askedAt` to `now`, when the answer is published.
+    public func finished(askedAt: Date, at now: Date) -> StageTimings {
+        var timings = self
+        timings.pipelineMilliseconds = now.timeIntervalSince(askedAt) * 1000
+        return timings
+    }
+
     enum CodingKeys: String, CodingKey {
         case embeddingMilliseconds = "embedding_ms", searchMilliseconds = "search_ms"
         case generationMilliseconds = "generation_ms", pipelineMilliseconds = "pipeline_ms"
@@ -198,8 +205,7 @@ public struct AnswerReady: Sendable, Hashable, Codable {
 
     /// The answer a stage publishes when it gives up on `question` without a model's answer.
     public static func unanswered(_ question: QuestionAsked, status: AnswerStatus, reason: String, timings: StageTimings = StageTimings(), now: Date = Date()) -> AnswerReady {
-        var timings = timings
-        timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
+        let timings = timings.finished(askedAt: question.askedAt, at: now)
         return AnswerReady(
             id: question.id, status: status,
             answer: status == .expired

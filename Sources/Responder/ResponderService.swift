@@ -87,11 +87,10 @@ public struct ResponderService: Service {
             var timings = retrieved.timings
             timings.generationMilliseconds = (clock.now - start).milliseconds
             let now = Date()
-            timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
             return AnswerReady(
                 id: question.id, status: response.status, answer: response.text, references: Self.references(selection, response),
                 model: model.modelID, askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL,
-                timings: timings, usage: response.usage, diagnostics: AnswerDiagnostics(selection)
+                timings: timings.finished(askedAt: question.askedAt, at: now), usage: response.usage, diagnostics: AnswerDiagnostics(selection)
             )
         } catch {
             stage.logger.error("generation failed", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
@@ -114,12 +113,10 @@ public struct ResponderService: Service {
     /// An answer decided without a model (`no_match`, `clarify`).
     func decided(_ retrieved: ContextRetrieved, selection: AnswerSelection, text: String) -> AnswerReady {
         let question = retrieved.question
-        var timings = retrieved.timings
         let now = Date()
-        timings.pipelineMilliseconds = now.timeIntervalSince(question.askedAt) * 1000
         return AnswerReady(
             id: question.id, status: selection.decision.status, answer: text, references: selection.references, model: nil,
-            askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL, timings: timings,
+            askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL, timings: retrieved.timings.finished(askedAt: question.askedAt, at: now),
             diagnostics: AnswerDiagnostics(selection)
         )
     }

@@ -48,8 +48,10 @@ public struct KnowledgeModelFitter: Sendable {
             copy.vector = VectorMath.normalized(vector.vector)
             return copy
         }
+        // Each vector's answer group, computed once for the sizes, the neighbourhoods and the classifier.
+        let groups = vectors.map { LexicalTerms.answerGroupKey($0.answer) }
         var groupSizes: [String: Int] = [:]
-        for vector in vectors { groupSizes[LexicalTerms.answerGroupKey(vector.answer), default: 0] += 1 }
+        for group in groups { groupSizes[group, default: 0] += 1 }
 
         var documentFrequency: [String: Int] = [:]
         var totalLength = 0
@@ -66,13 +68,13 @@ public struct KnowledgeModelFitter: Sendable {
         var hubness: [String: Float] = [:]
         var calibratedThreshold: Double?
         if vectors.count >= 2, vectors.count <= maxPairwiseVectors {
-            let neighbourhoods = Self.neighbourhoods(vectors, neighbours: scoring.hubnessNeighbours)
+            let neighbourhoods = Self.neighbourhoods(vectors, groups: groups, neighbours: scoring.hubnessNeighbours)
             for (vector, neighbourhood) in zip(vectors, neighbourhoods) { hubness[vector.vectorID] = neighbourhood.hubness }
             calibratedThreshold = calibrate(neighbourhoods.compactMap(\.bestSibling))
         }
         return KnowledgeModel(
             namespace: namespace, embeddingModel: embeddingModel, builtAt: now, groupSizes: groupSizes, lexical: lexical,
-            hubness: hubness, classifier: fitClassifier(vectors), calibratedThreshold: calibratedThreshold
+            hubness: hubness, classifier: fitClassifier(vectors, groups: groups), calibratedThreshold: calibratedThreshold
         )
     }
 
@@ -85,8 +87,7 @@ public struct KnowledgeModelFitter: Sendable {
     }
 
     /// One row of cosines at a time, so memory stays linear in the number of vectors.
-    static func neighbourhoods(_ vectors: [KnowledgeVector], neighbours: Int) -> [Neighbourhood] {
-        let groups = vectors.map { LexicalTerms.answerGroupKey($0.answer) }
+    static func neighbourhoods(_ vectors: [KnowledgeVector], groups: [String], neighbours: Int) -> [Neighbourhood] {
         return vectors.indices.map { i in
             var bestSibling: Float?
             // The `neighbours` largest cosines so far, smallest first, so the next one replaces `nearest[0]`.
@@ -118,14 +119,15 @@ public struct KnowledgeModelFitter: Sendable {
     }
 
     /// Multinomial logistic regression over answer groups, full-batch gradient descent with momentum.
-    func fitClassifier(_ vectors: [KnowledgeVector]) -> AnswerClassifier? {
-        let groups = Array(Set(vectors.map { LexicalTerms.answerGroupKey($0.answer) })).sorted()
-        guard groups.count >= 2, let dimensions = vectors.first?.vector.count, dimensions > 0 else { return nil }
-        let work = Double(scoring.classifierEpochs) * Double(vectors.count) * Double(groups.count) * Double(dimensions)
-        guard work <= maxClassifierWork, vectors.allSatisfy({ $0.vector.count == dimensions }) else { return nil }
-        let index = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1, $0) })
-        let labels = vectors.map { index[LexicalTerms.answerGroupKey($0.answer)]! }
-        let classes = groups.count
+    /// `vectors` all have one length (`fit` keeps only those); `groups` is each vector's answer group.
+    func fitClassifier(_ vectors: [KnowledgeVector], groups: [String]) -> AnswerClassifier? {
+        let classNames = Array(Set(groups)).sorted()
+        guard classNames.count >= 2, let dimensions = vectors.first?.vector.count, dimensions > 0 else { return nil }
+        let work = Double(scoring.classifierEpochs) * Double(vectors.count) * Double(classNames.count) * Double(dimensions)
+        guard work <= maxClassifierWork else { return nil }
+        let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+        let labels = groups.map { index[$0]! }
+        let classes = classNames.count
         var weights = [Float](repeating: 0, count: classes * dimensions)
         var bias = [Float](repeating: 0, count: classes)
         var weightVelocity = weights, biasVelocity = bias
@@ -166,6 +168,6 @@ public struct KnowledgeModelFitter: Sendable {
                 bias[c] += biasVelocity[c]
             }
         }
-        return AnswerClassifier(groups: groups, dimensions: dimensions, weights: weights, bias: bias)
+        return AnswerClassifier(groups: classNames, dimensions: dimensions, weights: weights, bias: bias)
     }
 }

@@ -3,28 +3,17 @@ import Kafka
 import Logging
 import Messaging
 import RAGCore
-import ServiceLifecycle
 
 /// Reads every question and answer published from now on into this instance's `AnswerStore`, so that
-/// any gateway instance can answer a poll and wake a waiting `/v1/chat` request.
-public struct AnswerListener: Service {
-    let consumer: KafkaConsumer
+/// any gateway instance can answer a poll and wake a waiting `/v1/chat` request. Part of `GatewayService`,
+/// which stops it (by shutting its stream down) only once the HTTP server has drained its requests.
+struct AnswerListener: Sendable {
+    let consumer: any RecordStream
     let store: AnswerStore
-    let logger: Logger
 
-    public init(consumer: KafkaConsumer, store: AnswerStore, logger: Logger) {
-        self.consumer = consumer
-        self.store = store
-        self.logger = logger
-    }
-
-    /// Whether partitions are assigned, so that answers published from now on will be seen.
-    public var isListening: Bool {
-        consumer.assignment.contains { $0.topic == Topics.answers }
-    }
-
-    public func run() async throws {
-        for await message in consumer.messages.cancelOnGracefulShutdown() {
+    /// Reads until the stream shuts down.
+    func run() async {
+        for await message in consumer.messages {
             switch message.topic {
             case Topics.answers:
                 if case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady) {
@@ -40,6 +29,5 @@ public struct AnswerListener: Service {
             // Malformed records are the consuming roles' to dead-letter; the listener only skips them.
             consumer.markProcessed(message)
         }
-        await consumer.shutdown()
     }
 }

@@ -6,13 +6,12 @@ import Messaging
 import Metrics
 import NIOCore
 import RAGCore
-import ServiceLifecycle
 
 /// Delivers answers to their `callback_url`. All gateways share one consumer group, so each answer's
 /// callback is sent by exactly one instance (more than once only after a crash: receivers deduplicate on
 /// `webhook-id`). Failed deliveries are retried with backoff; after the last attempt the answer is
-/// dead-lettered with the reason.
-public struct CallbackDispatcher: Service {
+/// dead-lettered with the reason. Part of `GatewayService`, which runs it.
+struct CallbackDispatcher: Sendable {
     let loop: ConsumerLoop
     let publisher: EventPublisher
     let signer: CallbackSigner
@@ -22,7 +21,7 @@ public struct CallbackDispatcher: Service {
     let delivered = Counter(label: "ragline_callbacks_delivered_total")
     let abandoned = Counter(label: "ragline_callbacks_failed_total")
 
-    public init(consumer: KafkaConsumer, publisher: EventPublisher, signer: CallbackSigner, policy: CallbackTargetPolicy, maxAttempts: Int, logger: Logger) {
+    init(consumer: any RecordStream, publisher: EventPublisher, signer: CallbackSigner, policy: CallbackTargetPolicy, maxAttempts: Int, logger: Logger) {
         self.loop = ConsumerLoop(consumer: consumer, logger: logger)
         self.publisher = publisher
         self.signer = signer
@@ -31,28 +30,35 @@ public struct CallbackDispatcher: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
+    /// Delivers until graceful shutdown, then lets the deliveries in flight finish.
+    func run() async {
+        let clients = CallbackClients()
         await loop.run { message in
-            try await handle(message, client: client)
+            try await handle(message, clients: clients)
         }
-        try? await client.shutdown()
+        await clients.shutdown()
     }
 
-    func handle(_ message: KafkaConsumerMessage, client: HTTPClient) async throws {
+    func handle(_ message: KafkaConsumerMessage, clients: CallbackClients) async throws {
         guard case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady),
-              let target = event.payload.callbackURL, let url = URL(string: target)
+              let target = event.payload.callbackURL, let url = URL(string: target), let host = url.host
         else { return }
         let answer = event.payload
-        if let refusal = policy.checkResolved(url) {
+        let address: String?
+        switch await policy.target(of: url) {
+        case .refused(let refusal):
             logger.warning("callback refused", metadata: [LogKeys.questionID: "\(answer.id)", "reason": "\(refusal)"])
             abandoned.increment()
             try await publisher.deadLetter(message, reason: refusal, stage: "gateway.callback")
             return
+        case .allowed(let checked):
+            address = checked
         }
         let body = try JSONEncoder.answers.encode(AnswerBody(answer))
         do {
             try await retry.run(shouldRetry: CallbackError.isRetriable) { attempt in
+                // Asked each attempt: a client retired meanwhile is replaced, pinned to the same address.
+                let client = await clients.client(host: host, address: address)
                 try await post(body, id: answer.id, to: target, client: client, attempt: attempt)
             }
             delivered.increment()
@@ -78,6 +84,52 @@ public struct CallbackDispatcher: Service {
         guard (200..<300).contains(response.status.code) else {
             throw CallbackError(status: Int(response.status.code), attempt: attempt)
         }
+    }
+}
+
+/// HTTP clients for callback hosts, each pinned (AsyncHTTPClient's `dnsOverride`) to the address the
+/// target policy checked, while TLS still verifies the host's name. A host whose checked address changes
+/// gets a new client; the least recently used are closed beyond `capacity`.
+actor CallbackClients {
+    private struct Entry {
+        var address: String?
+        var client: HTTPClient
+        var lastUsed: UInt64
+    }
+
+    private let capacity: Int
+    private var entries: [String: Entry] = [:]
+    private var uses: UInt64 = 0
+
+    init(capacity: Int = 32) {
+        self.capacity = capacity
+    }
+
+    func client(host: String, address: String?) async -> HTTPClient {
+        uses += 1
+        if var entry = entries[host], entry.address == address {
+            entry.lastUsed = uses
+            entries[host] = entry
+            return entry.client
+        }
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        if let address { configuration.dnsOverride = [host: address] }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var retired: [HTTPClient] = []
+        if let previous = entries[host] { retired.append(previous.client) }
+        entries[host] = Entry(address: address, client: client, lastUsed: uses)
+        while entries.count > capacity, let oldest = entries.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
+            if let removed = entries.removeValue(forKey: oldest) { retired.append(removed.client) }
+        }
+        // Requests still running on a retired client fail and are retried on the current one.
+        for old in retired { try? await old.shutdown() }
+        return client
+    }
+
+    func shutdown() async {
+        let all = entries.values.map(\.client)
+        entries.removeAll()
+        for client in all { try? await client.shutdown() }
     }
 }
 

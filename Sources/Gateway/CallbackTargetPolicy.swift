@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,15 +29,35 @@ public struct CallbackTargetPolicy: Sendable {
         return url
     }
 
-    /// At delivery: resolves the host and refuses it when any address is internal and it is not allow-listed.
-    public func checkResolved(_ url: URL) -> String? {
-        guard let host = url.host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return "callback URL has no host" }
-        if allowedHosts.contains(host) { return nil }
-        let addresses = Self.resolve(host)
-        if addresses.isEmpty { return "callback host \(host) does not resolve" }
-        if let internalAddress = addresses.first(where: { Self.isInternal(literal: $0) == true }) {
-            return "callback host \(host) resolves to internal address \(internalAddress)"
+    /// What a delivery may connect to: the checked address of the URL's host, or the reason it may not.
+    public enum Target: Sendable, Equatable {
+        /// Connect to `address` (nil: an allow-listed host, resolved as usual by the client).
+        case allowed(address: String?)
+        case refused(String)
+    }
+
+    /// At delivery: resolves the host on NIO's blocking-I/O thread pool (never on the cooperative pool) and
+    /// refuses it when any address is internal and it is not allow-listed. The delivery then connects to the
+    /// address checked here, so that a second lookup cannot swap in an internal one (DNS rebinding).
+    public func target(of url: URL) async -> Target {
+        guard let host = url.host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return .refused("callback URL has no host") }
+        if allowedHosts.contains(host) { return .allowed(address: nil) }
+        let addresses: [String]
+        if Self.isInternal(literal: host) != nil {
+            addresses = [host]
+        } else {
+            addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }) ?? []
         }
+        guard let first = addresses.first else { return .refused("callback host \(host) does not resolve") }
+        if let internalAddress = addresses.first(where: { Self.isInternal(literal: $0) == true }) {
+            return .refused("callback host \(host) resolves to internal address \(internalAddress)")
+        }
+        return .allowed(address: first)
+    }
+
+    /// The refusal of `target(of:)`, or nil when the URL may be called.
+    public func checkResolved(_ url: URL) async -> String? {
+        if case .refused(let reason) = await target(of: url) { return reason }
         return nil
     }
 

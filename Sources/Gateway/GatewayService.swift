@@ -10,12 +10,17 @@ import ServiceLifecycle
 
 public typealias GatewayConfiguration = RaglineConfiguration.Gateway
 
-/// The HTTP API (DESIGN 6): publishes questions to `rag.questions` and answers from the `AnswerStore`.
+/// The Gateway role (DESIGN 6): the HTTP API, which publishes questions to `rag.questions` and answers
+/// from the `AnswerStore`; the answer listener that fills the store; and the callback dispatcher. It owns
+/// all three and its readiness: ready when the listener's partitions of `rag.answers` are assigned (an
+/// event of the rebalance), stopping at shutdown, when the HTTP server drains first and the listener,
+/// which its waiting requests need, stops last.
 public struct GatewayService: Service {
     let configuration: GatewayConfiguration
     let publisher: EventPublisher
     let store: AnswerStore
-    let listener: AnswerListener
+    let answers: any RecordStream
+    let dispatcher: CallbackDispatcher
     let readiness: Readiness
     /// Readiness of the other roles in this process, reported by `/readyz` too.
     let otherReadiness: [Readiness]
@@ -24,9 +29,12 @@ public struct GatewayService: Service {
     let logger: Logger
     let onServerRunning: @Sendable (Int) async -> Void
 
+    /// - Parameters:
+    ///   - answers: this instance's own reading of `rag.questions` and `rag.answers`, from their ends.
+    ///   - callbacks: the group every gateway shares on `rag.answers`, for callbacks.
     public init(
-        configuration: GatewayConfiguration, publisher: EventPublisher, store: AnswerStore, listener: AnswerListener,
-        readiness: Readiness, otherReadiness: [Readiness] = [], registry: PrometheusCollectorRegistry, logger: Logger,
+        configuration: GatewayConfiguration, publisher: EventPublisher, store: AnswerStore, answers: any RecordStream, callbacks: any RecordStream,
+        callbackSigner: CallbackSigner, readiness: Readiness, otherReadiness: [Readiness] = [], registry: PrometheusCollectorRegistry, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         var logger = logger
@@ -34,26 +42,24 @@ public struct GatewayService: Service {
         self.configuration = configuration
         self.publisher = publisher
         self.store = store
-        self.listener = listener
+        self.answers = answers
+        self.callbackPolicy = CallbackTargetPolicy(allowedHosts: configuration.callbackAllowedHosts)
+        self.dispatcher = CallbackDispatcher(
+            consumer: callbacks, publisher: publisher, signer: callbackSigner, policy: callbackPolicy,
+            maxAttempts: configuration.callbackMaxAttempts, logger: logger
+        )
         self.readiness = readiness
         self.otherReadiness = otherReadiness
         self.registry = registry
-        self.callbackPolicy = CallbackTargetPolicy(allowedHosts: configuration.callbackAllowedHosts)
         self.logger = logger
         self.onServerRunning = onServerRunning
     }
 
     public func run() async throws {
         let readiness = self.readiness
-        let listener = self.listener
-        // Ready once the answer listener has partitions: answers published from then on reach us.
-        let readyWatcher = Task {
-            while !listener.isListening && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            readiness.markReady()
-        }
-        defer { readyWatcher.cancel() }
+        let answers = self.answers
+        let listener = AnswerListener(consumer: answers, store: store)
+        let dispatcher = self.dispatcher
         let onServerRunning = self.onServerRunning
         let app = Application(
             router: makeRouter(),
@@ -61,10 +67,25 @@ public struct GatewayService: Service {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await withGracefulShutdownHandler {
-            try await app.run()
-        } onGracefulShutdown: {
-            readiness.markStopping()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await listener.run() }
+            group.addTask { await dispatcher.run() }
+            group.addTask {
+                await answers.waitForAssignment(of: Topics.answers)
+                readiness.markReady()
+            }
+            do {
+                try await withGracefulShutdownHandler {
+                    try await app.run()
+                } onGracefulShutdown: {
+                    readiness.markStopping()
+                }
+            } catch {
+                await answers.shutdown()
+                throw error
+            }
+            // Requests waiting for answers are done: the listener may stop now.
+            await answers.shutdown()
         }
     }
 

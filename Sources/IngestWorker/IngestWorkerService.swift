@@ -11,7 +11,7 @@ public struct IngestWorkerService: Service {
     let stage: ConsumingStage
     let handler: ObjectEventHandler
 
-    public init(consumer: KafkaConsumer, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil, readiness: Readiness, logger: Logger) {
+    public init(consumer: any RecordStream, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil, readiness: Readiness, logger: Logger) {
         self.stage = ConsumingStage(role: "ingest-worker", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, logger: stage.logger)
     }

@@ -103,6 +103,12 @@ public final class KafkaConsumer: Sendable {
     /// Partitions currently assigned to this consumer (for tests and diagnostics).
     public var assignment: Set<KafkaTopicPartition> { shared.assigned }
 
+    /// Returns once a partition of `topic` is assigned to this consumer: woken by the rebalance that
+    /// assigns it, not by polling. Returns early when the task is cancelled or the consumer shuts down.
+    public func waitForAssignment(of topic: String) async {
+        await shared.waitForAssignment(of: topic)
+    }
+
     /// The high watermark (the offset the next record will get) of each partition, asked of its leader.
     /// The query blocks, so it runs on a thread of its own.
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
@@ -136,6 +142,9 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         var tracker = OffsetTracker()
         var assigned: Set<KafkaTopicPartition> = []
         var stopping = false
+        /// Tasks waiting for a partition of a topic, woken by the rebalance callback.
+        var assignmentWaiters: [UInt64: (topic: String, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter: UInt64 = 0
     }
     private let state = Mutex(State())
 
@@ -152,7 +161,31 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
     var assigned: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }
 
     func stopping() {
-        state.withLock { $0.stopping = true }
+        let waiters = state.withLock { state in
+            state.stopping = true
+            defer { state.assignmentWaiters.removeAll() }
+            return Array(state.assignmentWaiters.values)
+        }
+        for waiter in waiters { waiter.continuation.resume() }
+    }
+
+    func waitForAssignment(of topic: String) async {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.stopping || Task.isCancelled || state.assigned.contains(where: { $0.topic == topic }) { return true }
+                    state.assignmentWaiters[id] = (topic, continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.assignmentWaiters.removeValue(forKey: id) }?.continuation.resume()
+        }
     }
 
     func finishStream() {
@@ -211,9 +244,14 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
                     }
                 }
             }
-            state.withLock { state in
+            let woken = state.withLock { state in
                 state.assigned.formUnion(changed)
+                let topics = Set(changed.map(\.topic))
+                let ready = state.assignmentWaiters.filter { topics.contains($0.value.topic) }
+                for id in ready.keys { state.assignmentWaiters[id] = nil }
+                return ready.values.map(\.continuation)
             }
+            for continuation in woken { continuation.resume() }
             logger.info("partitions assigned", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
             _ = rd_kafka_assign(rk, partitions)
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:

@@ -11,11 +11,11 @@ import ServiceLifecycle
 /// acknowledged or it was dead-lettered. When `process` throws, the loop retries it with backoff until
 /// it succeeds or shutdown begins; then the record stays uncommitted and is read again after a restart.
 public struct ConsumerLoop: Sendable {
-    public let consumer: KafkaConsumer
+    public let consumer: any RecordStream
     public let logger: Logger
     public let retry: RetryPolicy
 
-    public init(consumer: KafkaConsumer, logger: Logger, retry: RetryPolicy = RetryPolicy(maxAttempts: .max, initialDelay: .milliseconds(200), maxDelay: .seconds(5))) {
+    public init(consumer: any RecordStream, logger: Logger, retry: RetryPolicy = RetryPolicy(maxAttempts: .max, initialDelay: .milliseconds(200), maxDelay: .seconds(5))) {
         self.consumer = consumer
         self.logger = logger
         self.retry = retry

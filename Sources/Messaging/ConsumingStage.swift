@@ -9,7 +9,7 @@ public struct ConsumingStage: Sendable {
     public let readiness: Readiness
     public let logger: Logger
 
-    public init(role: String, consumer: KafkaConsumer, publisher: EventPublisher, readiness: Readiness, logger: Logger) {
+    public init(role: String, consumer: any RecordStream, publisher: EventPublisher, readiness: Readiness, logger: Logger) {
         var logger = logger
         logger[metadataKey: LogKeys.role] = "\(role)"
         self.loop = ConsumerLoop(consumer: consumer, logger: logger)

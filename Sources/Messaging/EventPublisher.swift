@@ -6,11 +6,11 @@ import RAGCore
 /// Publishes pipeline events as CloudEvents binary-mode Kafka records, and dead-letters records that
 /// cannot be processed (DESIGN 4). Every call returns once the broker has acknowledged the record.
 public struct EventPublisher: Sendable {
-    public let producer: KafkaProducer
+    public let producer: any RecordSink
     /// `ce_source` of everything this publisher writes, e.g. `/ragline/retriever`.
     public let source: String
 
-    public init(producer: KafkaProducer, source: String) {
+    public init(producer: any RecordSink, source: String) {
         self.producer = producer
         self.source = source
     }

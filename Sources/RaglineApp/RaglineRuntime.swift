@@ -105,25 +105,17 @@ public struct RaglineRuntime: Sendable {
                 let gateway = configuration.gateway
                 let store = AnswerStore(capacity: gateway.answerCacheSize)
                 answerStore = store
-                let listener = AnswerListener(
-                    consumer: try consumer(group: ConsumerGroups.gatewayAnswers(instance: gateway.instanceID), topics: [Topics.questions, Topics.answers], maxInFlight: 256) {
-                        $0.startAtEndOnAssign = true
-                    },
-                    store: store, logger: logger
-                )
                 let secret = gateway.callbackSecret ?? {
                     logger.warning("RAGLINE_CALLBACK_SECRET is not set: callbacks are signed with a random per-process secret")
                     return UUID().uuidString + UUID().uuidString
                 }()
-                let dispatcher = CallbackDispatcher(
-                    consumer: try consumer(group: ConsumerGroups.gatewayCallbacks, topics: [Topics.answers], maxInFlight: 16),
-                    publisher: publisher, signer: CallbackSigner(secret: secret),
-                    policy: CallbackTargetPolicy(allowedHosts: gateway.callbackAllowedHosts), maxAttempts: gateway.callbackMaxAttempts, logger: logger
-                )
-                services.append(listener)
-                services.append(dispatcher)
                 httpServers.append(GatewayService(
-                    configuration: gateway, publisher: publisher, store: store, listener: listener, readiness: roleReadiness,
+                    configuration: gateway, publisher: publisher, store: store,
+                    answers: try consumer(group: ConsumerGroups.gatewayAnswers(instance: gateway.instanceID), topics: [Topics.questions, Topics.answers], maxInFlight: 256) {
+                        $0.startAtEndOnAssign = true
+                    },
+                    callbacks: try consumer(group: ConsumerGroups.gatewayCallbacks, topics: [Topics.answers], maxInFlight: 16),
+                    callbackSigner: CallbackSigner(secret: secret), readiness: roleReadiness,
                     otherReadiness: roles.filter { $0 != .gateway }.compactMap { readiness[$0] },
                     registry: registry, logger: logger, onServerRunning: onGatewayPort
                 ))

@@ -25,7 +25,7 @@ public struct ResponderService: Service {
     let configuration: ResponderConfiguration
     let answered = Counter(label: "ragline_responder_answers_total")
 
-    public init(consumer: KafkaConsumer, publisher: EventPublisher, model: any ChatModel, readiness: Readiness, configuration: ResponderConfiguration = .init(), logger: Logger) {
+    public init(consumer: any RecordStream, publisher: EventPublisher, model: any ChatModel, readiness: Readiness, configuration: ResponderConfiguration = .init(), logger: Logger) {
         self.stage = ConsumingStage(role: "responder", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.model = model
         self.configuration = configuration

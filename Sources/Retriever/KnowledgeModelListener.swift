@@ -17,7 +17,7 @@ public struct KnowledgeModelListener: Service {
     let logger: Logger
     let malformed = Counter(label: "ragline_retriever_malformed_models_total")
 
-    public init(consumer: KafkaConsumer, models: KnowledgeModels, logger: Logger) {
+    public init(consumer: any RecordStream, models: KnowledgeModels, logger: Logger) {
         var logger = logger
         logger[metadataKey: LogKeys.role] = "retriever"
         self.loop = ConsumerLoop(consumer: consumer, logger: logger)
@@ -44,13 +44,15 @@ public struct KnowledgeModelListener: Service {
     func markCaughtUp(consumed: ConsumedOffsets) async {
         let consumer = loop.consumer
         while !Task.isCancelled {
+            await consumer.waitForAssignment(of: Topics.knowledgeModels)
             let assigned = consumer.assignment
             guard !assigned.isEmpty else {
+                // Revoked again, or shutting down: wait a moment rather than spin.
                 try? await Task.sleep(for: .milliseconds(20))
                 continue
             }
             do {
-                let watermarks = try await consumer.highWatermarks(assigned)
+                let watermarks = try await consumer.highWatermarks(assigned, timeout: .seconds(5))
                 while !Task.isCancelled {
                     let positions = consumed.offsets.withLock { $0 }
                     if watermarks.allSatisfy({ $0.value == 0 || (positions[$0.key] ?? 0) >= $0.value }) {

@@ -17,7 +17,7 @@ public struct RetrieverService: Service {
     let latency = Timer(label: "ragline_retriever_seconds")
 
     public init(
-        consumer: KafkaConsumer, publisher: EventPublisher, embedder: any Embedder, index: any VectorIndex, models: KnowledgeModels = KnowledgeModels(),
+        consumer: any RecordStream, publisher: EventPublisher, embedder: any Embedder, index: any VectorIndex, models: KnowledgeModels = KnowledgeModels(),
         readiness: Readiness, configuration: RetrieverConfiguration = .init(), logger: Logger
     ) {
         self.stage = ConsumingStage(role: "retriever", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)

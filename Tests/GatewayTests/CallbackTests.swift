@@ -33,17 +33,17 @@ import Testing
         #expect(CallbackTargetPolicy.isInternal(literal: host) == isInternal)
     }
 
-    @Test func refusesInternalTargetsUnlessAllowListed() throws {
+    @Test func refusesInternalTargetsUnlessAllowListed() async throws {
         let strict = CallbackTargetPolicy(allowedHosts: [])
         #expect(throws: APIError.self) { try strict.validate("http://127.0.0.1:8080/hook") }
         #expect(throws: APIError.self) { try strict.validate("http://localhost/hook") }
         #expect(throws: APIError.self) { try strict.validate("ftp://example.com/hook") }
         #expect(throws: APIError.self) { try strict.validate("https://user:pw@example.com/hook") }
         #expect(throws: Never.self) { try strict.validate("https://example.com/hook") }
-        #expect(strict.checkResolved(URL(string: "http://localhost:9/x")!) != nil)
+        #expect(await strict.checkResolved(URL(string: "http://localhost:9/x")!) != nil)
         let relaxed = CallbackTargetPolicy(allowedHosts: ["127.0.0.1", "LOCALHOST"])
         #expect(throws: Never.self) { try relaxed.validate("http://127.0.0.1:8080/hook") }
-        #expect(relaxed.checkResolved(URL(string: "http://localhost:9/x")!) == nil)
+        #expect(await relaxed.checkResolved(URL(string: "http://localhost:9/x")!) == nil)
     }
 }
 

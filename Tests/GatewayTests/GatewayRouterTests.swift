@@ -2,27 +2,24 @@ import Foundation
 import Gateway
 import Hummingbird
 import HummingbirdTesting
-import Kafka
 import Logging
 import Messaging
 import Prometheus
 import RAGCore
+import RaglineTestSupport
 import Testing
 
-/// Request handling in-process (no Kafka traffic: these requests are refused before publishing).
+/// Request handling in-process, on the in-memory bus (these requests are refused before publishing).
 @Suite struct GatewayRouterTests {
     func makeRouter(apiKeys: Set<String> = []) throws -> Router<BasicRequestContext> {
         let logger = Logger(label: "test")
-        let client = KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")
         var configuration = GatewayConfiguration()
         configuration.apiKeys = apiKeys
-        let consumer = try KafkaConsumer(configuration: .init(client: client, groupID: "unused"), topics: [Topics.answers], logger: logger)
-        let store = AnswerStore(capacity: 10)
+        let bus = InMemoryBus()
         let service = GatewayService(
-            configuration: configuration,
-            publisher: EventPublisher(producer: try KafkaProducer(configuration: .init(client: client), logger: logger), source: "/test"),
-            store: store, listener: AnswerListener(consumer: consumer, store: store, logger: logger),
-            readiness: Readiness(), registry: PrometheusCollectorRegistry(), logger: logger
+            configuration: configuration, publisher: EventPublisher(producer: bus, source: "/test"), store: AnswerStore(capacity: 10),
+            answers: bus.stream(topics: [Topics.questions, Topics.answers]), callbacks: bus.stream(topics: [Topics.answers]),
+            callbackSigner: CallbackSigner(secret: "test"), readiness: Readiness(), registry: PrometheusCollectorRegistry(), logger: logger
         )
         return service.makeRouter()
     }

@@ -58,32 +58,26 @@ public actor RecordingChatModel: ChatModel {
     }
 }
 
-/// Runs one service (plus a producer) against a mock cluster and publishes test events to it.
+/// Runs one role's service on the in-memory bus (no librdkafka) and publishes test events to it.
 public final class StageHarness: Sendable {
-    public let cluster: KafkaMockCluster
-    public let producer: KafkaProducer
+    public let bus = InMemoryBus()
     public let publisher: EventPublisher
     public let logger: Logger
 
     public init() throws {
-        cluster = try KafkaMockCluster()
-        try cluster.createTopic(Topics.questions, partitions: 2)
-        for topic in Topics.allWithDeadLetters where topic != Topics.questions {
-            try cluster.createTopic(topic, partitions: 2)
-        }
         var logger = Logger(label: "stage-test")
         logger.logLevel = .critical
         self.logger = logger
-        producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: cluster.bootstrapServers)), logger: logger)
-        publisher = EventPublisher(producer: producer, source: "/test")
+        publisher = EventPublisher(producer: bus, source: "/test")
     }
 
-    public func consumer(group: String, topics: [String]) throws -> KafkaConsumer {
-        try KafkaConsumer(configuration: .init(client: .init(bootstrapServers: cluster.bootstrapServers), groupID: group), topics: topics, logger: logger)
+    /// A reader of `topics` from their start; `group` only names it (every stream reads everything).
+    public func consumer(group: String, topics: [String]) throws -> InMemoryRecordStream {
+        bus.stream(topics: topics)
     }
 
-    public func reader(_ topics: [String]) throws -> TopicReader {
-        try TopicReader(brokers: cluster.bootstrapServers, topics: topics)
+    public func reader(_ topics: [String]) throws -> InMemoryTopicReader {
+        InMemoryTopicReader(bus: bus, topics: topics)
     }
 
     /// Runs `service` while `body` runs, then shuts it down gracefully.
@@ -93,7 +87,6 @@ public final class StageHarness: Sendable {
         return try await withAsyncCleanup({
             await group.triggerGracefulShutdown()
             _ = try? await task.value
-            await producer.shutdown()
         }, body)
     }
 

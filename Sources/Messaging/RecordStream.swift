@@ -1,0 +1,29 @@
+import Kafka
+
+/// The records a role consumes: the seam between roles and the broker. Roles see this protocol, never a
+/// Kafka client, so that their tests run on the in-memory bus of the test-support target.
+///
+/// Records of one partition arrive in order. A record's offset may be committed once it and every earlier
+/// record of its partition are marked processed; what is not marked by shutdown is read again later.
+public protocol RecordStream: Sendable {
+    /// The records, in the order they were fetched. Ends when the stream shuts down.
+    var messages: AsyncStream<KafkaConsumerMessage> { get }
+    /// The record's output was acknowledged, or it was dead-lettered.
+    func markProcessed(_ message: KafkaConsumerMessage)
+    /// Partitions assigned now.
+    var assignment: Set<KafkaTopicPartition> { get }
+    /// Returns once a partition of `topic` is assigned (an event, not a poll), or on cancellation or shutdown.
+    func waitForAssignment(of topic: String) async
+    /// The offset the next record of each partition will get.
+    func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64]
+    /// Stops fetching and commits what was marked processed.
+    func shutdown() async
+}
+
+/// Where a role's records go. `send` returns once the broker has acknowledged the record.
+public protocol RecordSink: Sendable {
+    func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement
+}
+
+extension KafkaConsumer: RecordStream {}
+extension KafkaProducer: RecordSink {}

@@ -1,0 +1,130 @@
+import Foundation
+import Kafka
+import Messaging
+import Synchronization
+
+/// The broker's stand-in behind the `RecordStream`/`RecordSink` seam, for role and router tests that then
+/// run without librdkafka: one partition per topic, offsets from 0, and every stream reads its topics from
+/// the start (as a new consumer group with `auto.offset.reset=earliest` does) or from now.
+public final class InMemoryBus: RecordSink {
+    private struct Subscriber {
+        var topics: Set<String>
+        var continuation: AsyncStream<KafkaConsumerMessage>.Continuation
+    }
+
+    private struct State {
+        var logs: [String: [KafkaConsumerMessage]] = [:]
+        /// Every record of every topic, in the order sent.
+        var sent: [KafkaConsumerMessage] = []
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextSubscriber: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
+        state.withLock { state in
+            let offset = Int64(state.logs[record.topic]?.count ?? 0)
+            let message = KafkaConsumerMessage(
+                topic: record.topic, partition: 0, offset: offset, key: record.key, value: record.value, headers: record.headers, timestamp: Date()
+            )
+            state.logs[record.topic, default: []].append(message)
+            state.sent.append(message)
+            // Yielding under the lock keeps every subscriber's order the log's order.
+            for subscriber in state.subscribers.values where subscriber.topics.contains(record.topic) {
+                subscriber.continuation.yield(message)
+            }
+            return KafkaAcknowledgement(topic: record.topic, partition: 0, offset: offset)
+        }
+    }
+
+    /// Every record of `topics` so far, in the order sent.
+    public func records(in topics: [String]) -> [KafkaConsumerMessage] {
+        let wanted = Set(topics)
+        return state.withLock { $0.sent.filter { wanted.contains($0.topic) } }
+    }
+
+    /// A stream of `topics`, from their start or only what is sent from now.
+    public func stream(topics: [String], fromStart: Bool = true) -> InMemoryRecordStream {
+        let (messages, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
+        let id = state.withLock { state in
+            defer { state.nextSubscriber += 1 }
+            if fromStart {
+                let wanted = Set(topics)
+                for message in state.sent where wanted.contains(message.topic) { continuation.yield(message) }
+            }
+            state.subscribers[state.nextSubscriber] = Subscriber(topics: Set(topics), continuation: continuation)
+            return state.nextSubscriber
+        }
+        return InMemoryRecordStream(bus: self, id: id, topics: topics, messages: messages, continuation: continuation)
+    }
+
+    func unsubscribe(_ id: UInt64) {
+        state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+    }
+
+    func highWatermark(of topic: String) -> Int64 {
+        state.withLock { Int64($0.logs[topic]?.count ?? 0) }
+    }
+}
+
+/// One reader of an `InMemoryBus`: its partitions are assigned at once, and it remembers what was marked
+/// processed (what a Kafka consumer would commit).
+public final class InMemoryRecordStream: RecordStream {
+    public let messages: AsyncStream<KafkaConsumerMessage>
+    private let bus: InMemoryBus
+    private let id: UInt64
+    private let topics: [String]
+    private let continuation: AsyncStream<KafkaConsumerMessage>.Continuation
+    private let processed = Mutex<[KafkaTopicPartition: Int64]>([:])
+
+    init(bus: InMemoryBus, id: UInt64, topics: [String], messages: AsyncStream<KafkaConsumerMessage>, continuation: AsyncStream<KafkaConsumerMessage>.Continuation) {
+        self.bus = bus
+        self.id = id
+        self.topics = topics
+        self.messages = messages
+        self.continuation = continuation
+    }
+
+    public func markProcessed(_ message: KafkaConsumerMessage) {
+        processed.withLock { $0[message.topicPartition] = max($0[message.topicPartition] ?? -1, message.offset) }
+    }
+
+    /// The highest offset marked processed per partition.
+    public var processedOffsets: [KafkaTopicPartition: Int64] { processed.withLock { $0 } }
+
+    public var assignment: Set<KafkaTopicPartition> {
+        Set(topics.map { KafkaTopicPartition(topic: $0, partition: 0) })
+    }
+
+    public func waitForAssignment(of topic: String) async {}
+
+    public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
+        Dictionary(uniqueKeysWithValues: partitions.map { ($0, $0.partition == 0 ? bus.highWatermark(of: $0.topic) : 0) })
+    }
+
+    public func shutdown() async {
+        bus.unsubscribe(id)
+        continuation.finish()
+    }
+}
+
+/// Collects every record of some topics of an `InMemoryBus`, for assertions (as `TopicReader` on Kafka).
+public final class InMemoryTopicReader: Sendable {
+    private let bus: InMemoryBus
+    private let topics: [String]
+
+    public init(bus: InMemoryBus, topics: [String]) {
+        self.bus = bus
+        self.topics = topics
+    }
+
+    /// Every record of the topics so far, in the order they were sent.
+    public var all: [KafkaConsumerMessage] {
+        bus.records(in: topics)
+    }
+
+    public func stop() async {}
+}

@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 @testable import Gateway
 import RAGCore
+import RaglineTestSupport
 import Testing
 
 @Suite struct CallbackSignerTests {
@@ -76,5 +78,27 @@ import Testing
         await store.record(answer("c"))
         #expect(await store.lookup("a") == .unknown)
         if case .answered = await store.lookup("c") {} else { Issue.record("c should be answered") }
+    }
+}
+
+@Suite struct CallbackClientsTests {
+    /// A delivery connects to the address the policy checked, not to a second lookup of the name: a name
+    /// that resolves nowhere reaches the receiver because its client is pinned to 127.0.0.1.
+    @Test func clientsConnectToTheCheckedAddress() async throws {
+        let receiver = CallbackReceiver()
+        let url = try await receiver.start()
+        let port = try #require(URL(string: url)?.port)
+        let clients = CallbackClients()
+        let pinned = await clients.client(host: "callbacks.invalid", address: "127.0.0.1")
+        var request = HTTPClientRequest(url: "http://callbacks.invalid:\(port)/hook")
+        request.method = .POST
+        let response = try await pinned.execute(request, timeout: .seconds(10))
+        #expect(response.status == .noContent)
+        #expect(receiver.all.count == 1)
+        // The same host and address reuse the client; a new address replaces it.
+        #expect(await clients.client(host: "callbacks.invalid", address: "127.0.0.1") === pinned)
+        #expect(await clients.client(host: "callbacks.invalid", address: "127.0.0.2") !== pinned)
+        await clients.shutdown()
+        await receiver.stop()
     }
 }

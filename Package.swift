@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "CKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -68,6 +68,13 @@ public struct GatewayService: Service {
             logger: logger
         )
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { [logger] in
+                do {
+                    try await answers.run()
+                } catch {
+                    logger.error("answer consumer stopped", metadata: [LogKeys.error: "\(error)"])
+                }
+            }
             group.addTask { await listener.run() }
             group.addTask { await dispatcher.run() }
             group.addTask {

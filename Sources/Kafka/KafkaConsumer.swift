@@ -1,315 +1,133 @@
-import CKafka
 import Foundation
 import Logging
 import Synchronization
 
 /// A group consumer exposed as an `AsyncSequence`.
 ///
+/// `run()` subscribes and polls on a thread of its own until `shutdown()`; nothing is fetched before it.
 /// At most `maxInFlight` records are handed out and not yet marked processed; the poll thread waits for a
 /// free slot before fetching more, which bounds memory and concurrency. `markProcessed` stores the offset
 /// once every earlier record of the same partition is processed too; librdkafka commits stored offsets
 /// periodically, on partition revocation, and on close.
+///
+/// Graceful shutdown does not stop `run()`: whoever consumes decides when the records in flight are done
+/// and then calls `shutdown()`, so that their offsets are committed on the way out.
 public final class KafkaConsumer: Sendable {
     public typealias Messages = AsyncStream<KafkaConsumerMessage>
 
     /// The records, in the order they were fetched. Ends when the consumer shuts down.
     public let messages: Messages
 
-    private let handle: RDKafkaHandle
-    private let shared: ConsumerShared
-    private let pollLoop: BlockingLoopThread
-    private let closed = Mutex(false)
+    private let client: RDKafkaConsumer
+    private let topics: [String]
+    private let lifecycle = Mutex(ClientStateMachine())
+    private let stopRequested = OneShotSignal()
+    private let closedSignal = OneShotSignal()
 
     public init(configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger) throws {
         precondition(configuration.maxInFlight > 0, "maxInFlight must be positive")
         let (stream, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
-        let shared = ConsumerShared(maxInFlight: configuration.maxInFlight, startAtEnd: configuration.startAtEndOnAssign, continuation: continuation, logger: logger, oauthBearerTokenProvider: configuration.client.oauthBearerTokenProvider)
-
-        let conf = try RDKafkaConfig.make(configuration.properties)
-        RDKafkaCallbackTarget.installOAuthBearer(on: conf, provider: configuration.client.oauthBearerTokenProvider)
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(shared).toOpaque())
-        rd_kafka_conf_set_rebalance_cb(conf) { rk, error, partitions, opaque in
-            guard let rk, let opaque else { return }
-            Unmanaged<ConsumerShared>.fromOpaque(opaque).takeUnretainedValue()
-                .rebalance(rk: rk, error: error, partitions: partitions)
-        }
-        let handle = try RDKafkaHandle(kind: .consumer, conf: conf)
-        RDKafkaCallbackTarget.enableBackgroundSASL(handle, provider: configuration.client.oauthBearerTokenProvider)
-        rd_kafka_poll_set_consumer(handle.pointer)
-
-        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for topic in topics {
-            rd_kafka_topic_partition_list_add(list, topic, ragline_partition_unassigned())
-        }
-        let result = rd_kafka_subscribe(handle.pointer, list)
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError(code: .consume, rdError: result, context: "subscribe to \(topics)")
-        }
-
+        client = try RDKafkaConsumer(configuration: configuration, continuation: continuation, logger: logger)
         self.messages = stream
-        self.handle = handle
-        self.shared = shared
-        self.pollLoop = BlockingLoopThread(name: "kafka-consumer-poll") {
-            shared.pollOnce(handle.pointer)
-        }
+        self.topics = topics
     }
 
-    deinit {
-        pollLoop.stopAndWait()
+    /// Subscribes, then polls until `shutdown()`; then commits what was marked processed and leaves the group.
+    public func run() async throws {
+        switch lifecycle.withLock({ $0.run() }) {
+        case .fail(let reason):
+            throw KafkaError(code: reason.contains("already") ? .alreadyRunning : .closed, message: "consumer: \(reason)")
+        case .startPolling:
+            break
+        }
+        let client = self.client
+        let stopRequested = self.stopRequested
+        do {
+            try client.subscribe(topics)
+        } catch {
+            _ = lifecycle.withLock { $0.shutdown() }
+            await close(stopping: nil)
+            throw error
+        }
+        let pollLoop = BlockingLoopThread(name: "kafka-consumer-poll") {
+            client.pollOnce()
+        }
+        await withTaskCancellationHandler {
+            await stopRequested.wait()
+        } onCancel: {
+            stopRequested.fire()
+        }
+        _ = lifecycle.withLock { $0.shutdown() }
+        await close(stopping: pollLoop)
     }
 
     /// Marks `message` processed: its output was acknowledged or it was dead-lettered. Frees a slot and
-    /// stores the partition's offset when everything before it is processed too.
+    /// stores the partition's offset when everything before it is processed too. Ignored once closed.
     public func markProcessed(_ message: KafkaConsumerMessage) {
-        guard let next = shared.finished(message) else { return }
-        let list = rd_kafka_topic_partition_list_new(1)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        let element = rd_kafka_topic_partition_list_add(list, message.topic, message.partition)
-        element?.pointee.offset = next
-        let result = rd_kafka_offsets_store(handle.pointer, list)
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-            // Typically the partition was revoked meanwhile: its new owner re-reads the record.
-            shared.logger.debug(
-                "offset not stored",
-                metadata: ["kafka.partition": "\(message.topicPartition)", "kafka.error": "\(String(cString: rd_kafka_err2str(result)))"]
-            )
-        }
+        guard lifecycle.withLock({ $0.acceptsWork }) else { return }
+        client.markProcessed(message)
     }
 
-    /// Stops fetching, commits stored offsets, leaves the group. Records handed out but not marked
-    /// processed by now are read again by whoever owns their partition next.
+    /// Stops fetching, commits stored offsets, leaves the group, and ends `messages`. Records handed out but
+    /// not marked processed by now are read again by whoever owns their partition next.
     public func shutdown() async {
-        let alreadyClosed = closed.withLock { closed in
-            defer { closed = true }
-            return closed
-        }
-        guard !alreadyClosed else { return }
-        let handle = self.handle
-        let pollLoop = self.pollLoop
-        let shared = self.shared
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            // Both calls block; keep them off the cooperative pool.
-            Thread.detachNewThread {
-                shared.stopping()
-                pollLoop.stopAndWait()
-                _ = rd_kafka_consumer_close(handle.pointer)
-                shared.finishStream()
-                continuation.resume()
-            }
+        switch lifecycle.withLock({ $0.shutdown() }) {
+        case .signalRunner:
+            stopRequested.fire()
+            await closedSignal.wait()
+        case .closeHere:
+            await close(stopping: nil)
+        case .waitForClose:
+            await closedSignal.wait()
         }
     }
 
-    /// Partitions currently assigned to this consumer (for tests and diagnostics).
-    public var assignment: Set<KafkaTopicPartition> { shared.assigned }
+    private func close(stopping pollLoop: BlockingLoopThread?) async {
+        let client = self.client
+        client.shared.stopping()
+        // Both calls block: keep them off the cooperative pool.
+        await onDedicatedThread {
+            pollLoop?.stopAndWait()
+            client.close()
+        }
+        client.shared.finishStream()
+        lifecycle.withLock { $0.closed() }
+        closedSignal.fire()
+    }
+
+    /// Partitions currently assigned to this consumer.
+    public var assignment: Set<KafkaTopicPartition> { client.shared.assigned }
 
     /// Returns once a partition of `topic` is assigned to this consumer: woken by the rebalance that
     /// assigns it, not by polling. Returns early when the task is cancelled or the consumer shuts down.
     public func waitForAssignment(of topic: String) async {
-        await shared.waitForAssignment(of: topic)
+        await client.shared.waitForAssignment(of: topic)
     }
 
     /// The high watermark (the offset the next record will get) of each partition, asked of its leader.
     /// The query blocks, so it runs on a thread of its own.
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
-        let handle = self.handle
+        let client = self.client
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                var watermarks: [KafkaTopicPartition: Int64] = [:]
-                for partition in partitions {
-                    var low: Int64 = 0
-                    var high: Int64 = 0
-                    let result = rd_kafka_query_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high, milliseconds)
-                    guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                        continuation.resume(throwing: KafkaError(code: .consume, rdError: result, context: "high watermark of \(partition)"))
-                        return
-                    }
-                    watermarks[partition] = high
-                }
-                continuation.resume(returning: watermarks)
-            }
+        return try await onDedicatedThread {
+            try client.highWatermarks(partitions, milliseconds: milliseconds)
         }
     }
 }
 
-/// State shared by the poll thread, librdkafka's rebalance callback and `markProcessed`.
-final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
-    let logger: Logger
-    private let slots: SlotGate
-    private let continuation: AsyncStream<KafkaConsumerMessage>.Continuation
-    private struct State {
-        var tracker = OffsetTracker()
-        var assigned: Set<KafkaTopicPartition> = []
-        var stopping = false
-        /// Tasks waiting for a partition of a topic, woken by the rebalance callback.
-        var assignmentWaiters: [UInt64: (topic: String, continuation: CheckedContinuation<Void, Never>)] = [:]
-        var nextWaiter: UInt64 = 0
-    }
-    private let state = Mutex(State())
-
-    private let startAtEnd: Bool
-
-    init(maxInFlight: Int, startAtEnd: Bool, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger, oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?) {
-        self.slots = SlotGate(slots: maxInFlight)
-        self.startAtEnd = startAtEnd
-        self.continuation = continuation
-        self.logger = logger
-        super.init(oauthBearerTokenProvider: oauthBearerTokenProvider)
-    }
-
-    var assigned: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }
-
-    func stopping() {
-        let waiters = state.withLock { state in
-            state.stopping = true
-            defer { state.assignmentWaiters.removeAll() }
-            return Array(state.assignmentWaiters.values)
+extension KafkaConsumer {
+    /// Runs the consumer around `body` and shuts it down after, for a consumer outside a consume loop.
+    public func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
+        let running = Task { try await self.run() }
+        do {
+            let result = try await body()
+            await shutdown()
+            _ = try? await running.value
+            return result
+        } catch {
+            await shutdown()
+            _ = try? await running.value
+            throw error
         }
-        for waiter in waiters { waiter.continuation.resume() }
-    }
-
-    func waitForAssignment(of topic: String) async {
-        let id = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.stopping || Task.isCancelled || state.assigned.contains(where: { $0.topic == topic }) { return true }
-                    state.assignmentWaiters[id] = (topic, continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.assignmentWaiters.removeValue(forKey: id) }?.continuation.resume()
-        }
-    }
-
-    func finishStream() {
-        continuation.finish()
-    }
-
-    /// One iteration of the poll thread: wait for a free slot, then poll for one record.
-    func pollOnce(_ rk: OpaquePointer) {
-        guard slots.acquire(timeout: 0.1) else {
-            // Every slot is busy. Heartbeats run on librdkafka's own threads; rebalances wait until a
-            // slot frees, which max.poll.interval.ms bounds.
-            return
-        }
-        if state.withLock({ $0.stopping }) {
-            slots.release()
-            return
-        }
-        guard let raw = rd_kafka_consumer_poll(rk, 100) else {
-            slots.release()
-            return
-        }
-        defer { rd_kafka_message_destroy(raw) }
-        let message = raw.pointee
-        if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            slots.release()
-            if message.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                logger.warning("Kafka consumer error", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(message.err)))"])
-            }
-            return
-        }
-        let record = Self.copy(raw)
-        state.withLock { $0.tracker.started(record.topicPartition, offset: record.offset) }
-        continuation.yield(record)
-    }
-
-    func finished(_ message: KafkaConsumerMessage) -> Int64? {
-        defer { slots.release() }
-        return state.withLock { $0.tracker.finished(message.topicPartition, offset: message.offset) }
-    }
-
-    /// librdkafka's rebalance callback, on the poll thread (eager protocol).
-    func rebalance(rk: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
-        let changed = Self.partitions(of: partitions)
-        switch error {
-        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            if startAtEnd, let partitions {
-                // Fix each start offset now (the high watermark), rather than lazily at the first fetch.
-                for index in 0..<Int(partitions.pointee.cnt) {
-                    var low: Int64 = 0
-                    var high: Int64 = 0
-                    let element = partitions.pointee.elems + index
-                    if rd_kafka_query_watermark_offsets(rk, element.pointee.topic, element.pointee.partition, &low, &high, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                        element.pointee.offset = high
-                    } else {
-                        element.pointee.offset = -1 // RD_KAFKA_OFFSET_END
-                    }
-                }
-            }
-            let woken = state.withLock { state in
-                state.assigned.formUnion(changed)
-                let topics = Set(changed.map(\.topic))
-                let ready = state.assignmentWaiters.filter { topics.contains($0.value.topic) }
-                for id in ready.keys { state.assignmentWaiters[id] = nil }
-                return ready.values.map(\.continuation)
-            }
-            for continuation in woken { continuation.resume() }
-            logger.info("partitions assigned", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
-            _ = rd_kafka_assign(rk, partitions)
-        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            // Commit what is stored before the partitions move, so their next owner repeats little.
-            _ = rd_kafka_commit(rk, nil, 0)
-            state.withLock { state in
-                state.assigned.subtract(changed)
-                state.tracker.revoke(changed)
-            }
-            logger.info("partitions revoked", metadata: ["kafka.partitions": "\(changed.map(\.description).sorted())"])
-            _ = rd_kafka_assign(rk, nil)
-        default:
-            logger.error("rebalance error", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(error)))"])
-            state.withLock { state in
-                state.assigned.removeAll()
-                state.tracker.revokeAll()
-            }
-            _ = rd_kafka_assign(rk, nil)
-        }
-    }
-
-    private static func partitions(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> [KafkaTopicPartition] {
-        guard let list else { return [] }
-        return (0..<Int(list.pointee.cnt)).map { index in
-            let element = list.pointee.elems[index]
-            return KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
-        }
-    }
-
-    private static func copy(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
-        let message = raw.pointee
-        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        let key = message.key.map { Data(bytes: $0, count: message.key_len) }
-        let value = message.payload.map { Data(bytes: $0, count: message.len) } ?? Data()
-
-        var headers: [KafkaHeader] = []
-        var headerList: OpaquePointer? = nil
-        if rd_kafka_message_headers(raw, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
-            var index = 0
-            var name: UnsafePointer<CChar>? = nil
-            var bytes: UnsafeRawPointer? = nil
-            var size = 0
-            while rd_kafka_header_get_all(headerList, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                if let name {
-                    let value = bytes.map { Data(bytes: $0, count: size) } ?? Data()
-                    headers.append(KafkaHeader(name: String(cString: name), value: value))
-                }
-                index += 1
-            }
-        }
-
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let milliseconds = rd_kafka_message_timestamp(raw, &timestampType)
-        let timestamp = timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-
-        return KafkaConsumerMessage(
-            topic: topic, partition: message.partition, offset: message.offset,
-            key: key, value: value, headers: headers, timestamp: timestamp
-        )
     }
 }

@@ -2,7 +2,7 @@
 public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Sendable {
-            case configuration, clientCreation, produce, delivery, consume, offsetStore, mockCluster, admin, closed
+            case configuration, clientCreation, produce, delivery, consume, offsetStore, mockCluster, admin, closed, alreadyRunning
         }
         fileprivate let value: Value
 
@@ -14,7 +14,10 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let offsetStore = Code(value: .offsetStore)
         public static let mockCluster = Code(value: .mockCluster)
         public static let admin = Code(value: .admin)
+        /// The client is shut down (or shutting down): nothing more is sent or consumed.
         public static let closed = Code(value: .closed)
+        /// `run()` was called twice.
+        public static let alreadyRunning = Code(value: .alreadyRunning)
 
         public var description: String { "\(value)" }
     }

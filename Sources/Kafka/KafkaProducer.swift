@@ -1,156 +1,125 @@
-import CKafka
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// An idempotent producer (`acks=all`) whose `send` returns once the broker has acknowledged the record.
-public final class KafkaProducer: Sendable {
-    private let handle: RDKafkaHandle
-    private let deliveries: DeliveryRouter
-    private let pollLoop: BlockingLoopThread
+///
+/// A `Service`: `run()` serves delivery reports on a thread of its own until graceful shutdown (or
+/// `shutdown()`), then flushes what is queued and closes. Records sent before `run()` wait in the local
+/// queue. After shutdown begins, `send` fails at once with `KafkaError.Code.closed`.
+public final class KafkaProducer: Service, Sendable {
+    private let client: RDKafkaProducer
+    private let lifecycle = Mutex(ClientStateMachine())
+    private let stopRequested = OneShotSignal()
+    private let closedSignal = OneShotSignal()
+    private let messageTimeout: Duration
     private let logger: Logger
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
-        let deliveries = DeliveryRouter(oauthBearerTokenProvider: configuration.client.oauthBearerTokenProvider)
-        let conf = try RDKafkaConfig.make(configuration.properties)
-        RDKafkaCallbackTarget.installOAuthBearer(on: conf, provider: configuration.client.oauthBearerTokenProvider)
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(deliveries).toOpaque())
-        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
-            guard let message, let opaque else { return }
-            let router = Unmanaged<DeliveryRouter>.fromOpaque(opaque).takeUnretainedValue()
-            router.deliver(message.pointee)
-        }
-        let handle = try RDKafkaHandle(kind: .producer, conf: conf)
-        RDKafkaCallbackTarget.enableBackgroundSASL(handle, provider: configuration.client.oauthBearerTokenProvider)
-        self.handle = handle
-        self.deliveries = deliveries
+        client = try RDKafkaProducer(properties: configuration.properties, oauthBearerTokenProvider: configuration.client.oauthBearerTokenProvider)
+        messageTimeout = .milliseconds(configuration.messageTimeoutMilliseconds)
         self.logger = logger
-        // Delivery reports are served by rd_kafka_poll, which blocks: give it its own thread.
-        self.pollLoop = BlockingLoopThread(name: "kafka-producer-poll") {
-            rd_kafka_poll(handle.pointer, 50)
-        }
-    }
-
-    deinit {
-        pollLoop.stopAndWait()
     }
 
     /// Produces `record` and waits for the broker's acknowledgement. Throws if librdkafka gives up on it
-    /// (after `message.timeout.ms`) or rejects it at once.
+    /// (after `message.timeout.ms`), rejects it, or the producer is shut down. A full local queue is waited
+    /// out with an awaited back-off, for at most `message.timeout.ms`.
     @discardableResult
     public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
-        // Delivery cannot be undone once the record is queued, so the wait ignores task cancellation:
-        // the report always arrives within message.timeout.ms.
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaAcknowledgement, any Error>) in
-            let id = deliveries.register(continuation)
-            var attempt = 0
-            while true {
-                let result = produce(record, opaque: UnsafeMutableRawPointer(bitPattern: UInt(id)))
-                if result == RD_KAFKA_RESP_ERR_NO_ERROR { return }
-                if result == RD_KAFKA_RESP_ERR__QUEUE_FULL && attempt < 500 {
-                    // The local queue drains as the poll thread serves delivery reports.
-                    attempt += 1
-                    usleep(2_000)
-                    continue
+        let clock = ContinuousClock()
+        let giveUp = clock.now + messageTimeout
+        var backoff = Duration.milliseconds(1)
+        while true {
+            guard lifecycle.withLock({ $0.acceptsWork }) else {
+                throw KafkaError(code: .closed, message: "the producer is shut down; \(record.topic) record not sent")
+            }
+            do {
+                // Once queued, delivery cannot be undone, so the wait ignores task cancellation: the report
+                // always arrives within message.timeout.ms, or shutdown fails it.
+                let client = self.client
+                return try await withCheckedThrowingContinuation { continuation in
+                    client.produce(record, continuation: continuation)
                 }
-                deliveries.fail(id: id, error: KafkaError(code: .produce, rdError: result, context: "produce to \(record.topic)"))
-                return
+            } catch let error as KafkaError where error.isQueueFull && clock.now < giveUp {
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .milliseconds(50))
             }
         }
     }
 
-    private func produce(_ record: KafkaOutgoingRecord, opaque: UnsafeMutableRawPointer?) -> rd_kafka_resp_err_t {
-        var headers: OpaquePointer? = nil
-        if !record.headers.isEmpty {
-            headers = rd_kafka_headers_new(record.headers.count)
-            for header in record.headers {
-                header.value.withUnsafeBytes { bytes in
-                    _ = rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress, bytes.count)
-                }
+    public func run() async throws {
+        switch lifecycle.withLock({ $0.run() }) {
+        case .fail(let reason):
+            throw KafkaError(code: reason.contains("already") ? .alreadyRunning : .closed, message: "producer: \(reason)")
+        case .startPolling:
+            break
+        }
+        let client = self.client
+        // Delivery reports are served by rd_kafka_poll, which blocks: it gets its own thread.
+        let pollLoop = BlockingLoopThread(name: "kafka-producer-poll") {
+            client.poll(milliseconds: 50)
+        }
+        let stopRequested = self.stopRequested
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await stopRequested.wait()
+            } onGracefulShutdown: {
+                stopRequested.fire()
             }
+        } onCancel: {
+            stopRequested.fire()
         }
-        let key = record.key ?? Data()
-        let result = key.withUnsafeBytes { keyBytes in
-            record.value.withUnsafeBytes { valueBytes in
-                ragline_produce(
-                    handle.pointer, record.topic,
-                    record.key == nil ? nil : keyBytes.baseAddress, record.key == nil ? 0 : keyBytes.count,
-                    valueBytes.baseAddress, valueBytes.count,
-                    headers, opaque
-                )
-            }
-        }
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR, let headers {
-            rd_kafka_headers_destroy(headers)
-        }
-        return result
+        _ = lifecycle.withLock { $0.shutdown() }
+        await close(stoppingAfterFlush: pollLoop)
     }
 
-    /// Waits (off the cooperative pool) until every queued record is delivered or `timeout` passes.
-    /// Returns the number of records still undelivered.
-    @discardableResult
-    public func flush(timeout: Duration = .seconds(10)) async -> Int {
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let handle = self.handle
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                _ = rd_kafka_flush(handle.pointer, milliseconds)
-                continuation.resume(returning: Int(rd_kafka_outq_len(handle.pointer)))
-            }
+    /// Flushes, then stops serving delivery reports; records still pending fail their `send`. Waits for a
+    /// running `run()` to do it, or does it here when the producer never ran.
+    public func shutdown() async {
+        switch lifecycle.withLock({ $0.shutdown() }) {
+        case .signalRunner:
+            stopRequested.fire()
+            await closedSignal.wait()
+        case .closeHere:
+            await close(stoppingAfterFlush: nil)
+        case .waitForClose:
+            await closedSignal.wait()
         }
     }
 
-    /// Flushes, then stops serving delivery reports. Records still pending fail their `send`.
-    public func shutdown(timeout: Duration = .seconds(10)) async {
-        let remaining = await flush(timeout: timeout)
+    private func close(stoppingAfterFlush pollLoop: BlockingLoopThread?, timeout: Duration = .seconds(10)) async {
+        let client = self.client
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        // rd_kafka_flush blocks (and serves reports itself): keep it off the cooperative pool.
+        let remaining = await onDedicatedThread {
+            let remaining = client.flush(milliseconds: milliseconds)
+            pollLoop?.stopAndWait()
+            return remaining
+        }
         if remaining > 0 {
             logger.warning("Kafka producer closed with undelivered records", metadata: ["kafka.undelivered": "\(remaining)"])
         }
-        pollLoop.stopAndWait()
-        deliveries.failAll(KafkaError(code: .closed, message: "producer closed before delivery"))
+        client.failAll(KafkaError(code: .closed, message: "producer closed before delivery"))
+        lifecycle.withLock { $0.closed() }
+        closedSignal.fire()
     }
 }
 
-/// Matches delivery reports to waiting `send` calls by the id carried in each record's opaque pointer.
-final class DeliveryRouter: RDKafkaCallbackTarget, @unchecked Sendable {
-    private struct State {
-        var nextID: UInt = 1
-        var waiting: [UInt: CheckedContinuation<KafkaAcknowledgement, any Error>] = [:]
-    }
-
-    private let state = Mutex(State())
-
-    func register(_ continuation: CheckedContinuation<KafkaAcknowledgement, any Error>) -> UInt {
-        state.withLock { state in
-            let id = state.nextID
-            state.nextID += 1
-            state.waiting[id] = continuation
-            return id
-        }
-    }
-
-    func fail(id: UInt, error: KafkaError) {
-        let continuation = state.withLock { $0.waiting.removeValue(forKey: id) }
-        continuation?.resume(throwing: error)
-    }
-
-    func failAll(_ error: KafkaError) {
-        let all = state.withLock { state in
-            defer { state.waiting.removeAll() }
-            return Array(state.waiting.values)
-        }
-        for continuation in all { continuation.resume(throwing: error) }
-    }
-
-    /// Called on the poll thread from librdkafka's delivery-report callback.
-    func deliver(_ message: rd_kafka_message_t) {
-        let id = UInt(bitPattern: message._private)
-        guard let continuation = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
-        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            continuation.resume(returning: KafkaAcknowledgement(topic: topic, partition: message.partition, offset: message.offset))
-        } else {
-            continuation.resume(throwing: KafkaError(code: .delivery, rdError: message.err, context: "delivery to \(topic)"))
+extension KafkaProducer {
+    /// Runs the producer around `body` and shuts it down after (flushing), for a producer outside a
+    /// `ServiceGroup`: a command, a benchmark, a test.
+    public func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
+        let running = Task { try await self.run() }
+        do {
+            let result = try await body()
+            await shutdown()
+            _ = try? await running.value
+            return result
+        } catch {
+            await shutdown()
+            _ = try? await running.value
+            throw error
         }
     }
 }

@@ -25,6 +25,24 @@ public struct ConsumerLoop: Sendable {
         onStart()
         let consumer = self.consumer
         let logger = self.logger
+        await withDiscardingTaskGroup { fetching in
+            fetching.addTask {
+                do {
+                    try await consumer.run()
+                } catch {
+                    logger.error("consumer stopped", metadata: ["error": "\(error)"])
+                }
+            }
+            await processEach(process)
+            // Every record handed out is processed or left: commit, leave the group, and end `run()`.
+            await consumer.shutdown()
+        }
+    }
+
+    /// Processes each record in a task of its own until graceful shutdown, and returns once every task is done.
+    private func processEach(_ process: @escaping @Sendable (KafkaConsumerMessage) async throws -> Void) async {
+        let consumer = self.consumer
+        let logger = self.logger
         let retry = self.retry
         await withDiscardingTaskGroup { group in
             for await message in consumer.messages.cancelOnGracefulShutdown() {
@@ -48,7 +66,6 @@ public struct ConsumerLoop: Sendable {
                 }
             }
         }
-        await consumer.shutdown()
     }
 
     private static func metadata(_ message: KafkaConsumerMessage, _ error: any Error) -> Logger.Metadata {

@@ -6,6 +6,9 @@ import Kafka
 /// Records of one partition arrive in order. A record's offset may be committed once it and every earlier
 /// record of its partition are marked processed; what is not marked by shutdown is read again later.
 public protocol RecordStream: Sendable {
+    /// Fetches until `shutdown()` (graceful shutdown does not stop it: the consumer of the records decides
+    /// when those in flight are done). Nothing arrives in `messages` before it runs.
+    func run() async throws
     /// The records, in the order they were fetched. Ends when the stream shuts down.
     var messages: AsyncStream<KafkaConsumerMessage> { get }
     /// The record's output was acknowledged, or it was dead-lettered.

@@ -47,7 +47,7 @@ public struct RaglineRuntime: Sendable {
         let embedder = needs.contains(.embedder) ? try ProviderFactory.embedder(configuration) : nil
         let index = needs.contains(.index) ? try ProviderFactory.index(configuration) : nil
 
-        var services: [any Service] = [ProducerService(producer: producer)]
+        var services: [any Service] = [producer]
         var httpServers: [any Service] = []
         let readiness = Dictionary(uniqueKeysWithValues: roles.map { ($0, Readiness()) })
         var answerStore: AnswerStore?

@@ -102,22 +102,22 @@ struct Bench: AsyncParsableCommand {
             var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "bench-hop")
             consumerConfiguration.fetchWaitMaxMilliseconds = fetchWaitMs
             consumerConfiguration.startAtEndOnAssign = true
-            try? await Task.sleep(for: .milliseconds(1))
             let consumer = try KafkaConsumer(configuration: consumerConfiguration, topics: ["bench.hop"], logger: logger)
-            var iterator = consumer.messages.makeAsyncIterator()
-            // Warm up until the consumer has its partitions.
-            while consumer.assignment.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-            var samples: [Double] = []
-            for number in 0..<(count + 10) {
-                let start = ContinuousClock.now
-                try await producer.send(.init(topic: "bench.hop", key: nil, value: Data("x".utf8)))
-                guard let message = await iterator.next() else { break }
-                consumer.markProcessed(message)
-                if number >= 10 { samples.append((ContinuousClock.now - start).milliseconds) }
+            return try await producer.whileRunning {
+                try await consumer.whileRunning {
+                    var iterator = consumer.messages.makeAsyncIterator()
+                    await consumer.waitForAssignment(of: "bench.hop")
+                    var samples: [Double] = []
+                    for number in 0..<(count + 10) {
+                        let start = ContinuousClock.now
+                        try await producer.send(.init(topic: "bench.hop", key: nil, value: Data("x".utf8)))
+                        guard let message = await iterator.next() else { break }
+                        consumer.markProcessed(message)
+                        if number >= 10 { samples.append((ContinuousClock.now - start).milliseconds) }
+                    }
+                    return samples
+                }
             }
-            await consumer.shutdown()
-            await producer.shutdown()
-            return samples
         }
 
         func row(_ name: String, _ values: [Double]) -> String {

@@ -72,12 +72,13 @@ struct Ingest: AsyncParsableCommand {
                 publisher: EventPublisher(producer: producer, source: "/ragline/ingest"), logger: logger
             )
             do {
-                try await publisher.refresh(namespaces)
+                try await producer.whileRunning {
+                    try await publisher.refresh(namespaces)
+                }
                 print("knowledge models published for \(namespaces.sorted().joined(separator: ", "))")
             } catch {
                 print("knowledge models not published: \(error)")
             }
-            await producer.shutdown()
         } catch {
             print("knowledge models not published (\(error)); running retrievers keep their earlier models until the ingest worker applies a change to these namespaces")
         }

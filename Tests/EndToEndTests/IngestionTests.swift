@@ -70,6 +70,7 @@ struct IngestionTests {
         try await withAsyncCleanup({ await dlq.stop(); await pipeline.stop() }) {
 
             let producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: pipeline.brokers)), logger: .init(label: "test"))
+            let producing = Task { try await producer.run() }
             let testEvent = #"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-25T00:00:00.000Z","Bucket":"kb"}"#
             try await producer.send(.init(topic: Topics.ingestEvents, key: nil, value: Data(testEvent.utf8)))
             try await producer.send(.init(topic: Topics.ingestEvents, key: Data("x".utf8), value: Data("this is not json".utf8)))
@@ -82,6 +83,7 @@ struct IngestionTests {
             #expect(reasons.contains("Records[0].eventName is missing"))
             #expect(dlq.all.allSatisfy { $0.header(EventPublisher.DeadLetterHeader.stage) == "ingest.decode" })
             await producer.shutdown()
+            try await producing.value
         }
     }
 }

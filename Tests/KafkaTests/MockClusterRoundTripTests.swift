@@ -12,6 +12,7 @@ import Testing
         try cluster.createTopic("roundtrip", partitions: 2)
         let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let producing = Task { try await producer.run() }
         let ack = try await producer.send(KafkaOutgoingRecord(
             topic: "roundtrip", key: Data("k1".utf8), value: Data("hello".utf8),
             headers: [KafkaHeader(name: "ce_type", string: "test.event")]
@@ -23,6 +24,7 @@ import Testing
             configuration: KafkaConsumerConfiguration(client: client, groupID: "g1"),
             topics: ["roundtrip"], logger: logger
         )
+        let consuming = Task { try await consumer.run() }
         var received: KafkaConsumerMessage?
         for await message in consumer.messages {
             received = message
@@ -34,6 +36,8 @@ import Testing
         #expect(received?.header("ce_type") == "test.event")
         await consumer.shutdown()
         await producer.shutdown()
+        try await consuming.value
+        try await producing.value
     }
 
     @Test func committedOffsetsAreNotReadAgainByTheGroup() async throws {
@@ -41,6 +45,7 @@ import Testing
         try cluster.createTopic("commits", partitions: 1)
         let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let producing = Task { try await producer.run() }
         for index in 0..<4 {
             try await producer.send(KafkaOutgoingRecord(topic: "commits", key: nil, value: Data("\(index)".utf8)))
         }
@@ -48,6 +53,7 @@ import Testing
 
         // First member processes only the first two records, then leaves.
         let first = try KafkaConsumer(configuration: configuration, topics: ["commits"], logger: logger)
+        let firstRunning = Task { try await first.run() }
         var firstValues: [String] = []
         for await message in first.messages {
             firstValues.append(String(decoding: message.value, as: UTF8.self))
@@ -55,9 +61,11 @@ import Testing
             if firstValues.count == 2 { break }
         }
         await first.shutdown()
+        try await firstRunning.value
         #expect(firstValues == ["0", "1"])
 
         let second = try KafkaConsumer(configuration: configuration, topics: ["commits"], logger: logger)
+        let secondRunning = Task { try await second.run() }
         var secondValues: [String] = []
         for await message in second.messages {
             secondValues.append(String(decoding: message.value, as: UTF8.self))
@@ -65,8 +73,10 @@ import Testing
             if secondValues.count == 2 { break }
         }
         await second.shutdown()
+        try await secondRunning.value
         #expect(secondValues == ["2", "3"])
         await producer.shutdown()
+        try await producing.value
     }
 
     @Test func unprocessedRecordIsDeliveredAgain() async throws {
@@ -74,11 +84,13 @@ import Testing
         try cluster.createTopic("redeliver", partitions: 1)
         let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let producing = Task { try await producer.run() }
         try await producer.send(KafkaOutgoingRecord(topic: "redeliver", key: nil, value: Data("a".utf8)))
         try await producer.send(KafkaOutgoingRecord(topic: "redeliver", key: nil, value: Data("b".utf8)))
         let configuration = KafkaConsumerConfiguration(client: client, groupID: "g-redeliver")
 
         let first = try KafkaConsumer(configuration: configuration, topics: ["redeliver"], logger: logger)
+        let firstRunning = Task { try await first.run() }
         var seen = 0
         for await message in first.messages {
             seen += 1
@@ -87,8 +99,10 @@ import Testing
             if seen == 2 { break }
         }
         await first.shutdown()
+        try await firstRunning.value
 
         let second = try KafkaConsumer(configuration: configuration, topics: ["redeliver"], logger: logger)
+        let secondRunning = Task { try await second.run() }
         var again: String?
         for await message in second.messages {
             again = String(decoding: message.value, as: UTF8.self)
@@ -96,8 +110,10 @@ import Testing
             break
         }
         await second.shutdown()
+        try await secondRunning.value
         #expect(again == "a")
         await producer.shutdown()
+        try await producing.value
     }
 
     @Test func boundedInFlightHoldsBackFurtherRecords() async throws {
@@ -105,12 +121,14 @@ import Testing
         try cluster.createTopic("bounded", partitions: 1)
         let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let producing = Task { try await producer.run() }
         for index in 0..<5 {
             try await producer.send(KafkaOutgoingRecord(topic: "bounded", key: nil, value: Data("\(index)".utf8)))
         }
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "g-bounded")
         configuration.maxInFlight = 2
         let consumer = try KafkaConsumer(configuration: configuration, topics: ["bounded"], logger: logger)
+        let consuming = Task { try await consumer.run() }
         let received = LockedBox<[KafkaConsumerMessage]>([])
         let reader = Task {
             for await message in consumer.messages { received.withLock { $0.append(message) } }
@@ -123,6 +141,7 @@ import Testing
         try await waitUntil("a third record") { received.value.count == 3 }
         await consumer.shutdown()
         await reader.value
+        try await consuming.value
         await producer.shutdown()
     }
 }
@@ -137,8 +156,9 @@ import Testing
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("external", partitions: 1)
         let producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: cluster.bootstrapServers)), logger: Logger(label: "t"))
-        try await producer.send(.init(topic: "external", key: Data("k".utf8), value: Data("from-swift".utf8), headers: [.init(name: "h1", string: "v1")]))
-        await producer.shutdown()
+        try await producer.whileRunning {
+            try await producer.send(.init(topic: "external", key: Data("k".utf8), value: Data("from-swift".utf8), headers: [.init(name: "h1", string: "v1")]))
+        }
 
         func run(_ arguments: [String], input: String? = nil) throws -> String {
             let process = Process()

@@ -47,11 +47,12 @@ struct SeparateProcessesTests {
 
             // Knowledge arrives as S3 notifications on the topic, as from S3 -> SQS or MinIO -> Kafka.
             let producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: brokers)), logger: Logger(label: "test"))
-            for namespace in ["transport", "retail", "healthcare"] {
-                let event = ObjectEvent(kind: .created, bucket: "local", key: "knowledge/\(namespace)/\(namespace).jsonl", eventName: "ObjectCreated:Put")
-                try await producer.send(.init(topic: Topics.ingestEvents, key: Data(event.key.utf8), value: ObjectEventEncoder.notification(for: event)))
+            try await producer.whileRunning {
+                for namespace in ["transport", "retail", "healthcare"] {
+                    let event = ObjectEvent(kind: .created, bucket: "local", key: "knowledge/\(namespace)/\(namespace).jsonl", eventName: "ObjectCreated:Put")
+                    try await producer.send(.init(topic: Topics.ingestEvents, key: Data(event.key.utf8), value: ObjectEventEncoder.notification(for: event)))
+                }
             }
-            await producer.shutdown()
             let index = try LocalVectorIndex(directory: configuration.indexDirectory)
             try await waitUntil("demo knowledge indexed", timeout: .seconds(60)) { try await index.counts() == PipelineHarness.demoCounts }
 

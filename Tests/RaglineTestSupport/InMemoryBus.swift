@@ -88,6 +88,9 @@ public final class InMemoryRecordStream: RecordStream {
         self.continuation = continuation
     }
 
+    /// Nothing to fetch: records arrive as they are sent.
+    public func run() async throws {}
+
     public func markProcessed(_ message: KafkaConsumerMessage) {
         processed.withLock { $0[message.topicPartition] = max($0[message.topicPartition] ?? -1, message.offset) }
     }

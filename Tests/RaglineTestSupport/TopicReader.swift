@@ -17,9 +17,11 @@ public final class TopicReader: Sendable {
         let records = self.records
         task.withLock {
             $0 = Task {
-                for await message in consumer.messages {
-                    records.withLock { $0.append(message) }
-                    consumer.markProcessed(message)
+                try? await consumer.whileRunning {
+                    for await message in consumer.messages {
+                        records.withLock { $0.append(message) }
+                        consumer.markProcessed(message)
+                    }
                 }
             }
         }

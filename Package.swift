@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // C module over Debian's librdkafka (and its mock cluster). Nothing else.
@@ -66,13 +68,17 @@ let package = Package(
         // all-MiniLM-L6-v2 in-process: tokenizer, safetensors reader, BERT encoder, `Embedder`.
         .target(
             name: "MiniLM",
-            dependencies: ["RAGCore", "CMiniLM", "COpenBLAS"],
+            dependencies: [
+                "RAGCore", "CMiniLM", "COpenBLAS",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             swiftSettings: swiftSettings
         ),
         // AWS: SigV4 signing, credentials, S3 and SQS.
         .target(
             name: "AWS",
             dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
                 "RAGCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,6 +91,7 @@ let package = Package(
         .target(
             name: "Pinecone",
             dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
                 "RAGCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -96,6 +103,7 @@ let package = Package(
         .target(
             name: "OpenAICompatible",
             dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
                 "RAGCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -116,6 +124,7 @@ let package = Package(
         .target(
             name: "Messaging",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "Kafka", "RAGCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -124,9 +133,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // OpenTelemetry tracing from the OTEL_* environment (swift-otel, OTLP/HTTP). Traces only.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Gateway",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 "Messaging", "RAGCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -141,6 +161,8 @@ let package = Package(
         .target(
             name: "Retriever",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 "Messaging", "RAGCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -152,6 +174,8 @@ let package = Package(
         .target(
             name: "Responder",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 "Messaging", "RAGCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -163,6 +187,7 @@ let package = Package(
         .target(
             name: "IngestWorker",
             dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
                 "Messaging", "RAGCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -180,6 +205,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
@@ -187,6 +213,7 @@ let package = Package(
         .executableTarget(
             name: "ragline",
             dependencies: [
+                "Telemetry",
                 "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS", "Messaging", "Retriever",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -217,6 +244,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TelemetryTests",
+            dependencies: ["Telemetry"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "RaglineTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
@@ -228,7 +260,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RaglineAppTests",
-            dependencies: ["RaglineApp", "RAGCore"],
+            dependencies: ["RaglineApp", "RAGCore", .product(name: "Configuration", package: "swift-configuration")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

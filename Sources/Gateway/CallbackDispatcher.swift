@@ -6,6 +6,7 @@ import Messaging
 import Metrics
 import NIOCore
 import RAGCore
+import Tracing
 
 /// Delivers answers to their `callback_url`. All gateways share one consumer group, so each answer's
 /// callback is sent by exactly one instance (more than once only after a crash: receivers deduplicate on
@@ -59,7 +60,15 @@ struct CallbackDispatcher: Sendable {
             try await retry.run(shouldRetry: CallbackError.isRetriable) { attempt in
                 // Asked each attempt: a client retired meanwhile is replaced, pinned to the same address.
                 let client = await clients.client(host: host, address: address)
-                try await post(body, id: answer.id, to: target, client: client, attempt: attempt)
+                // One client span per attempt, a child of the "rag.answers process" span; its context goes to
+                // the receiver as `traceparent`.
+                try await withSpan("callback POST", ofKind: .client) { span in
+                    span.attributes[SpanKeys.httpMethod] = "POST"
+                    span.attributes[SpanKeys.serverAddress] = host
+                    span.attributes[SpanKeys.questionID] = answer.id
+                    span.attributes[SpanKeys.attempt] = attempt
+                    try await post(body, id: answer.id, to: target, client: client, attempt: attempt, span: span)
+                }
             }
             delivered.increment()
         } catch {
@@ -69,10 +78,13 @@ struct CallbackDispatcher: Sendable {
         }
     }
 
-    func post(_ body: Data, id: String, to target: String, client: HTTPClient, attempt: Int) async throws {
+    func post(_ body: Data, id: String, to target: String, client: HTTPClient, attempt: Int, span: any Span) async throws {
         let timestamp = Int(Date().timeIntervalSince1970)
         var request = HTTPClientRequest(url: target)
         request.method = .POST
+        var traceContext: [String: String] = [:]
+        InstrumentationSystem.instrument.inject(span.context, into: &traceContext, using: HeaderDictionaryInjector())
+        for (name, value) in traceContext { request.headers.replaceOrAdd(name: name, value: value) }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "ragline-callbacks/1")
         request.headers.add(name: CallbackSigner.Header.id, value: id)
@@ -80,6 +92,7 @@ struct CallbackDispatcher: Sendable {
         request.headers.add(name: CallbackSigner.Header.signature, value: signer.signature(id: id, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await client.execute(request, timeout: .seconds(15))
+        span.attributes[SpanKeys.httpStatus] = Int(response.status.code)
         _ = try? await response.body.collect(upTo: 64 * 1024)
         guard (200..<300).contains(response.status.code) else {
             throw CallbackError(status: Int(response.status.code), attempt: attempt)
@@ -114,6 +127,8 @@ actor CallbackClients {
         }
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
         if let address { configuration.dnsOverride = [host: address] }
+        // The dispatcher traces each attempt itself ("callback POST") and sends its trace context.
+        configuration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         var retired: [HTTPClient] = []
         if let previous = entries[host] { retired.append(previous.client) }
@@ -148,4 +163,11 @@ struct CallbackError: Error, CustomStringConvertible {
 extension JSONEncoder {
     /// How answers are written to clients: RFC 3339 dates with milliseconds, sorted keys.
     static var answers: JSONEncoder { EventCoding.encoder() }
+}
+
+/// Writes trace-context headers into a name-value dictionary, copied onto an HTTP request.
+private struct HeaderDictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
+        carrier[key] = value
+    }
 }

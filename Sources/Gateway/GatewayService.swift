@@ -8,8 +8,6 @@ import Prometheus
 import RAGCore
 import ServiceLifecycle
 
-public typealias GatewayConfiguration = RaglineConfiguration.Gateway
-
 /// The Gateway role (DESIGN 6): the HTTP API, which publishes questions to `rag.questions` and answers
 /// from the `AnswerStore`; the answer listener that fills the store; and the callback dispatcher. It owns
 /// all three and its readiness: ready when the listener's partitions of `rag.answers` are assigned (an
@@ -101,6 +99,9 @@ public struct GatewayService: Service {
         router.add(middleware: MetricsMiddleware())
         HealthRoutes.add(to: router, readiness: [readiness] + otherReadiness, registry: registry)
         let api = router.group("v1")
+        // A server span per API request (the health and metrics routes get none). The question's publish
+        // runs in the request's task, so its producer span, and the whole pipeline, are children of it.
+        api.add(middleware: TracingMiddleware())
         if !configuration.apiKeys.isEmpty {
             api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
         }

@@ -3,6 +3,7 @@ import Kafka
 import Logging
 import RAGCore
 import ServiceLifecycle
+import Tracing
 
 /// The consume-process-store loop every consuming role runs (DESIGN 5).
 ///
@@ -10,6 +11,7 @@ import ServiceLifecycle
 /// (its offset may then be committed) only when `process` returns normally, i.e. its output was
 /// acknowledged or it was dead-lettered. When `process` throws, the loop retries it with backoff until
 /// it succeeds or shutdown begins; then the record stays uncommitted and is read again after a restart.
+/// Each attempt runs in a consumer span ("<topic> process") whose parent is the producer's span.
 public struct ConsumerLoop: Sendable {
     public let consumer: any RecordStream
     public let logger: Logger
@@ -47,10 +49,13 @@ public struct ConsumerLoop: Sendable {
         await withDiscardingTaskGroup { group in
             for await message in consumer.messages.cancelOnGracefulShutdown() {
                 group.addTask {
+                    let parent = message.producerContext
                     var attempt = 1
                     while true {
                         do {
-                            try await process(message)
+                            try await Self.withProcessSpan(message, parent: parent, attempt: attempt) {
+                                try await process(message)
+                            }
                             consumer.markProcessed(message)
                             return
                         } catch {

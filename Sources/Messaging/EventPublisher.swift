@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import RAGCore
+import Tracing
 
 /// Publishes pipeline events as CloudEvents binary-mode Kafka records, and dead-letters records that
 /// cannot be processed (DESIGN 4). Every call returns once the broker has acknowledged the record.
@@ -15,13 +16,38 @@ public struct EventPublisher: Sendable {
         self.source = source
     }
 
+    /// Publishes `event` in a producer span ("<topic> publish"), a child of the current span. The record's
+    /// `traceparent` is that span's context, so the consumer's span is its child; with tracing off it is
+    /// `trace.child()`: the same trace with a new span id.
     @discardableResult
     public func publish(
         _ event: some Encodable & Sendable, type: String, topic: String, key: String, subject: String? = nil, trace: TraceParent
     ) async throws -> KafkaAcknowledgement {
-        let envelope = EventEnvelope(type: type, source: source, subject: subject, traceParent: trace.child())
-        let value = try EventCoding.encode(event)
-        return try await publishRaw(value: value, topic: topic, key: Data(key.utf8), headers: envelope.headers.map { KafkaHeader(name: $0.name, string: $0.value) })
+        try await withSpan("\(topic) publish", ofKind: .producer) { span -> KafkaAcknowledgement in
+            span.attributes[SpanKeys.messagingSystem] = "kafka"
+            span.attributes[SpanKeys.messagingDestination] = topic
+            span.attributes[SpanKeys.messagingOperationType] = "send"
+            span.attributes[SpanKeys.kafkaMessageKey] = key
+            let propagation = Self.traceContextHeaders(of: span)
+            let injected = propagation.last(where: { $0.name == EventEnvelope.HeaderName.traceParent }).flatMap { TraceParent(parsing: $0.stringValue) }
+            let envelope = EventEnvelope(type: type, source: source, subject: subject, traceParent: injected ?? trace.child())
+            span.attributes[SpanKeys.messagingMessageID] = envelope.id
+            let value = try EventCoding.encode(event)
+            // `tracestate` (when there is one) travels next to the envelope's `traceparent`.
+            var headers = envelope.headers.map { KafkaHeader(name: $0.name, string: $0.value) }
+            headers.append(contentsOf: propagation.filter { $0.name != EventEnvelope.HeaderName.traceParent })
+            let acknowledgement = try await publishRaw(value: value, topic: topic, key: Data(key.utf8), headers: headers)
+            span.attributes[SpanKeys.messagingPartition] = String(acknowledgement.partition)
+            span.attributes[SpanKeys.kafkaOffset] = acknowledgement.offset
+            return acknowledgement
+        }
+    }
+
+    /// The trace-context headers the process-wide instrument writes for `span` (none with tracing off).
+    static func traceContextHeaders(of span: any Span) -> [KafkaHeader] {
+        var headers: [KafkaHeader] = []
+        InstrumentationSystem.instrument.inject(span.context, into: &headers, using: KafkaHeaderInjector())
+        return headers
     }
 
     @discardableResult

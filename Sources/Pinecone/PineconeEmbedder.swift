@@ -9,9 +9,10 @@ public struct PineconeEmbedder: Embedder {
     public let dimensions: Int
     private let http: PineconeHTTP
 
-    public init(configuration: PineconeConfiguration, model: String = "multilingual-e5-large", dimensions: Int = 1024, client: HTTPClient = .shared) {
-        self.modelID = model
-        self.dimensions = dimensions
+    /// `model` and `dimensions` default to the configuration's Inference model.
+    public init(configuration: PineconeConfiguration, model: String? = nil, dimensions: Int? = nil, client: HTTPClient = .shared) {
+        self.modelID = model ?? configuration.embedModel
+        self.dimensions = dimensions ?? configuration.embedDimensions
         http = PineconeHTTP(configuration: configuration, client: client)
     }
 

@@ -19,7 +19,7 @@ public enum KafkaClientFactory {
     /// MSK IAM tokens signed with the task role's (or the environment's) credentials, for the brokers' region.
     static func mskIAMTokenProvider(_ configuration: RaglineConfiguration) throws -> KafkaOAuthBearerTokenProvider {
         let credentials = try ProviderFactory.awsCredentials(configuration)
-        let region = configuration.ingest.awsRegion
+        let region = configuration.aws.region
         return {
             // librdkafka calls this on its own background thread, so waiting here blocks no Swift task.
             let current = try blockingCredentials(credentials)

@@ -10,41 +10,36 @@ import RAGCore
 /// The one place where configuration picks concrete providers. Roles receive only the protocols.
 public enum ProviderFactory {
     public static func embedder(_ configuration: RaglineConfiguration) throws -> any Embedder {
-        switch configuration.retriever.embedder {
+        switch configuration.providers.embedder {
         case "minilm":
             do {
-                return try MiniLMEmbedder(directory: configuration.retriever.modelDirectory, threads: configuration.retriever.embedderThreads)
+                return try MiniLMEmbedder(configuration: configuration.miniLM)
             } catch {
                 throw ConfigurationError(setting: Settings.modelDirectory, problem: "is unusable: \(error)")
             }
         case "lexical": return LexicalEmbedder()
         case "openai", "huggingface":
-            let hosted = configuration.hosted
-            let isHuggingFace = configuration.retriever.embedder == "huggingface"
-            let url = hosted.embeddingsURL ?? (isHuggingFace
-                ? "https://router.huggingface.co/hf-inference/models/\(hosted.embeddingsModel)/pipeline/feature-extraction"
-                : hosted.llmBaseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/embeddings")
-            let key = hosted.embeddingsAPIKey ?? hosted.llmAPIKey ?? hosted.huggingFaceToken
+            let embeddings = configuration.embeddings
+            let isHuggingFace = configuration.providers.embedder == "huggingface"
+            let url = embeddings.url ?? (isHuggingFace ? embeddings.huggingFaceFeatureExtractionURL : configuration.llm.embeddingsURL)
+            let key = embeddings.apiKey ?? configuration.llm.apiKey ?? configuration.providers.huggingFaceToken
             if key == nil, url.contains("huggingface.co") || url.contains("api.openai.com") {
                 throw ConfigurationError(setting: Settings.embeddingsAPIKey, problem: "(or LLM_API_KEY, or HF_TOKEN) must be set for \(url)")
             }
             return OpenAICompatibleEmbedder(
-                api: isHuggingFace ? .huggingFaceFeatureExtraction : .openAI, url: url, model: hosted.embeddingsModel,
-                dimensions: hosted.embeddingsDimensions, apiKey: key, batchSize: configuration.ingest.embedBatchSize,
+                api: isHuggingFace ? .huggingFaceFeatureExtraction : .openAI, url: url, model: embeddings.model,
+                dimensions: embeddings.dimensions, apiKey: key, batchSize: configuration.ingest.embedBatchSize,
                 apiKeySettingName: "EMBEDDINGS_API_KEY (or LLM_API_KEY, or HF_TOKEN)"
             )
         case "pinecone":
-            return PineconeEmbedder(
-                configuration: try pineconeConfiguration(configuration), model: configuration.hosted.pineconeEmbedModel,
-                dimensions: configuration.hosted.pineconeEmbedDimensions
-            )
+            return PineconeEmbedder(configuration: try pineconeConfiguration(configuration))
         case let other:
             throw ConfigurationError(setting: Settings.embedder, problem: "names an unknown embedder \"\(other)\"; known: minilm, lexical, openai, huggingface, pinecone")
         }
     }
 
     public static func index(_ configuration: RaglineConfiguration) throws -> any VectorIndex {
-        switch configuration.hosted.vectorIndex {
+        switch configuration.providers.vectorIndex {
         case "local": return try localIndex(configuration)
         case "pinecone":
             let pinecone = try pineconeConfiguration(configuration)
@@ -58,15 +53,10 @@ public enum ProviderFactory {
     }
 
     static func pineconeConfiguration(_ configuration: RaglineConfiguration) throws -> PineconeConfiguration {
-        let hosted = configuration.hosted
-        guard let key = hosted.pineconeAPIKey else {
+        guard !configuration.pinecone.apiKey.isEmpty else {
             throw ConfigurationError(setting: Settings.pineconeAPIKey, problem: "must be set to use Pinecone")
         }
-        var pinecone = PineconeConfiguration(apiKey: key)
-        pinecone.indexName = hosted.pineconeIndex
-        pinecone.indexHost = hosted.pineconeIndexHost
-        pinecone.controlPlaneURL = hosted.pineconeControlURL
-        return pinecone
+        return configuration.pinecone
     }
 
     public static func localIndex(_ configuration: RaglineConfiguration) throws -> LocalVectorIndex {
@@ -74,19 +64,12 @@ public enum ProviderFactory {
     }
 
     public static func chatModel(_ configuration: RaglineConfiguration) throws -> any ChatModel {
-        switch configuration.responder.chatModel {
+        switch configuration.providers.chatModel {
         case "extractive":
             return ExtractiveChatModel()
         case "openai":
-            let hosted = configuration.hosted
-            var model = OpenAICompatibleConfiguration()
-            model.baseURL = hosted.llmBaseURL
-            model.model = hosted.llmModel
-            model.apiKey = hosted.llmAPIKey ?? hosted.huggingFaceToken
-            model.maxTokens = hosted.llmMaxTokens
-            model.temperature = hosted.llmTemperature
-            model.timeout = hosted.llmTimeout
-            model.stream = hosted.llmStream
+            var model = configuration.llm
+            model.apiKey = model.apiKey ?? configuration.providers.huggingFaceToken
             guard URL(string: model.baseURL)?.scheme?.hasPrefix("http") == true else {
                 throw ConfigurationError(setting: Settings.llmBaseURL, problem: "is not an http(s) URL: \(model.baseURL)")
             }
@@ -104,12 +87,12 @@ public enum ProviderFactory {
     }
 
     public static func s3Client(_ configuration: RaglineConfiguration) throws -> S3Client {
-        let ingest = configuration.ingest
-        return S3Client(region: ingest.awsRegion, endpoint: ingest.s3EndpointURL, pathStyle: ingest.s3ForcePathStyle, credentials: try awsCredentials(configuration))
+        let aws = configuration.aws
+        return S3Client(region: aws.region, endpoint: aws.s3EndpointURL, pathStyle: aws.s3ForcePathStyle, credentials: try awsCredentials(configuration))
     }
 
     public static func objectStore(_ configuration: RaglineConfiguration) throws -> any ObjectStore {
-        switch configuration.ingest.objectStore {
+        switch configuration.providers.objectStore {
         case "folder": return folderStore(configuration)
         case "s3": return S3ObjectStore(client: try s3Client(configuration))
         case let other:
@@ -119,27 +102,27 @@ public enum ProviderFactory {
 
     /// The SQS event source, or nil when events come from the Kafka topic.
     public static func ingestEventSource(_ configuration: RaglineConfiguration, logger: Logger) throws -> (any IngestEventSource)? {
-        let ingest = configuration.ingest
-        switch ingest.source {
+        let aws = configuration.aws
+        switch configuration.providers.ingestSource {
         case "kafka": return nil
         case "sqs":
-            guard let queueURL = ingest.sqsQueueURL else {
+            guard let queueURL = aws.sqsQueueURL else {
                 throw ConfigurationError(setting: Settings.sqsQueueURL, problem: "must be set when RAGLINE_INGEST_SOURCE=sqs")
             }
-            let client = SQSClient(queueURL: queueURL, region: ingest.awsRegion, credentials: try awsCredentials(configuration))
-            return SQSIngestEventSource(client: client, waitSeconds: ingest.sqsWaitTimeSeconds, visibilityTimeout: ingest.sqsVisibilityTimeoutSeconds, logger: logger)
+            let client = SQSClient(queueURL: queueURL, region: aws.region, credentials: try awsCredentials(configuration))
+            return SQSIngestEventSource(client: client, waitSeconds: aws.sqsWaitTimeSeconds, visibilityTimeout: aws.sqsVisibilityTimeoutSeconds, logger: logger)
         case let other:
             throw ConfigurationError(setting: Settings.ingestSource, problem: "names an unknown event source \"\(other)\"; known: kafka, sqs")
         }
     }
 
     static func awsCredentials(_ configuration: RaglineConfiguration) throws -> any AWSCredentialProvider {
-        let ingest = configuration.ingest
-        if let key = ingest.awsAccessKeyID {
-            guard let secret = ingest.awsSecretAccessKey else {
+        let aws = configuration.aws
+        if let key = aws.accessKeyID {
+            guard let secret = aws.secretAccessKey else {
                 throw ConfigurationError(setting: Settings.awsSecretAccessKey, problem: "must be set with AWS_ACCESS_KEY_ID")
             }
-            return StaticCredentialProvider(AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: ingest.awsSessionToken))
+            return StaticCredentialProvider(AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: aws.sessionToken))
         }
         guard let provider = AWSCredentialChain.provider() else {
             throw ConfigurationError(setting: Settings.awsAccessKeyID, problem: "is not set and there is no container credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI): S3 and SQS need credentials")

@@ -37,19 +37,17 @@ public struct RaglineRuntime: Sendable {
         roles: [Role], brokers: String, localKnowledgeEvents: Bool = false,
         onGatewayPort: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> Assembly {
-        let needs = roles.reduce(into: Role.Needs()) { $0.formUnion($1.needs) }
         let client = try KafkaClientFactory.client(configuration, brokers: brokers, clientID: "ragline-\(roles.map(\.rawValue).joined(separator: "+"))")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let source = "/ragline/\(roles.count == 1 ? roles[0].rawValue : "dev")"
         let publisher = EventPublisher(producer: producer, source: source)
 
         // Providers are made once per process and shared by the roles that need them.
-        let embedder = needs.contains(.embedder) ? try ProviderFactory.embedder(configuration) : nil
-        let index = needs.contains(.index) ? try ProviderFactory.index(configuration) : nil
+        let providers = try RoleProviders(needs: .of(roles), configuration: configuration)
 
         var services: [any Service] = [producer]
         var httpServers: [any Service] = []
-        let readiness = Dictionary(uniqueKeysWithValues: roles.map { ($0, Readiness()) })
+        let readiness = Dictionary(roles.map { ($0, Readiness()) }) { first, _ in first }
         var answerStore: AnswerStore?
         var knowledgeModels: KnowledgeModels?
 
@@ -62,35 +60,30 @@ public struct RaglineRuntime: Sendable {
         }
 
         for role in roles {
-            let roleReadiness = readiness[role]!
+            let roleReadiness = readiness[role] ?? Readiness()
             switch role {
             case .retriever:
                 let models = KnowledgeModels(caughtUp: false)
                 knowledgeModels = models
-                var retrieverConfiguration = RetrieverConfiguration()
-                retrieverConfiguration.scoring = configuration.scoring
                 services.append(KnowledgeModelListener(
                     consumer: try consumer(group: ConsumerGroups.retrieverModels(instance: UUID().uuidString), topics: [Topics.knowledgeModels], maxInFlight: 1),
                     models: models, logger: logger
                 ))
                 services.append(RetrieverService(
                     consumer: try consumer(group: ConsumerGroups.retriever, topics: [Topics.questions], maxInFlight: configuration.retriever.concurrency),
-                    publisher: publisher, embedder: embedder!, index: index!, models: models, readiness: roleReadiness,
-                    configuration: retrieverConfiguration, logger: logger
+                    publisher: publisher, embedder: try providers.embedder(), index: try providers.index(), models: models, readiness: roleReadiness,
+                    configuration: configuration.retriever, logger: logger
                 ))
             case .responder:
-                var responderConfiguration = ResponderConfiguration()
-                responderConfiguration.scoring = configuration.scoring
-                responderConfiguration.noMatchAnswer = configuration.responder.noMatchAnswer
                 services.append(ResponderService(
                     consumer: try consumer(group: ConsumerGroups.responder, topics: [Topics.retrievals], maxInFlight: configuration.responder.concurrency),
-                    publisher: publisher, model: try ProviderFactory.chatModel(configuration), readiness: roleReadiness,
-                    configuration: responderConfiguration, logger: logger
+                    publisher: publisher, model: try providers.chatModel(), readiness: roleReadiness,
+                    configuration: configuration.responder, logger: logger
                 ))
             case .ingestWorker:
-                let ingestor = KnowledgeIngestor(store: try ProviderFactory.objectStore(configuration), embedder: embedder!, index: index!, batchSize: configuration.ingest.embedBatchSize)
+                let ingestor = try providers.knowledgeIngestor(configuration)
                 let models = KnowledgeModelPublisher(
-                    index: index!, embeddingModel: embedder!.modelID, fitter: KnowledgeModelFitter(scoring: configuration.scoring), publisher: publisher, logger: logger
+                    index: ingestor.index, embeddingModel: ingestor.embedder.modelID, fitter: KnowledgeModelFitter(scoring: configuration.scoring), publisher: publisher, logger: logger
                 )
                 if let source = try ProviderFactory.ingestEventSource(configuration, logger: logger) {
                     services.append(IngestSourceService(source: source, publisher: publisher, ingestor: ingestor, models: models, readiness: roleReadiness, logger: logger))
@@ -124,9 +117,9 @@ public struct RaglineRuntime: Sendable {
 
         if localKnowledgeEvents {
             let watcher = FolderWatcher(
-                store: ProviderFactory.folderStore(configuration), bucket: configuration.ingest.bucket,
+                store: ProviderFactory.folderStore(configuration), bucket: configuration.localKnowledge.bucket,
                 stateFile: (configuration.dataDirectory as NSString).appendingPathComponent("knowledge-state.json"),
-                interval: configuration.ingest.watchInterval, logger: logger
+                interval: configuration.localKnowledge.watchInterval, logger: logger
             )
             services.append(LocalKnowledgeSource(watcher: watcher, publisher: publisher))
         }

@@ -5,18 +5,7 @@ import Messaging
 import Metrics
 import RAGCore
 import ServiceLifecycle
-
-/// Settings of the Responder role.
-public struct ResponderConfiguration: Sendable {
-    /// Attempts per model call when it fails transiently (always within the deadline).
-    public var providerAttempts = 4
-    /// For events that carry no selection (from a retriever that predates it).
-    public var scoring = AnswerScoring.default
-    /// The answer of a `no_match`.
-    public var noMatchAnswer = "Sorry, I could not find an answer to that in our knowledge base."
-
-    public init() {}
-}
+import Tracing
 
 /// Consumes `rag.retrievals`, builds the prompt, asks the `ChatModel`, and publishes `rag.answers`.
 public struct ResponderService: Service {
@@ -81,8 +70,19 @@ public struct ResponderService: Service {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let response = try await RetryPolicy(maxAttempts: configuration.providerAttempts).runProviderCall(deadline: question.deadline) {
-                try await model.respond(to: request)
+            let policy = RetryPolicy(maxAttempts: configuration.providerAttempts)
+            let response = try await withSpan("generate") { span -> ChatResponse in
+                span.attributes[SpanKeys.model] = model.modelID
+                span.attributes[SpanKeys.genAIOperation] = "chat"
+                let reply = try await policy.runProviderCall(deadline: question.deadline) {
+                    try await model.respond(to: request)
+                }
+                span.attributes[SpanKeys.status] = reply.status.rawValue
+                if let usage = reply.usage {
+                    span.attributes[SpanKeys.inputTokens] = usage.promptTokens
+                    span.attributes[SpanKeys.outputTokens] = usage.completionTokens
+                }
+                return reply
             }
             var timings = retrieved.timings
             timings.generationMilliseconds = (clock.now - start).milliseconds

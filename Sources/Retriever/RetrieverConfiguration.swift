@@ -1,13 +1,33 @@
+import Configuration
 import RAGCore
 
-/// Settings of the Retriever role.
+/// Settings of the Retriever role. Each property's default is written here once; `Settings` documents it.
 public struct RetrieverConfiguration: Sendable {
+    /// `RAGLINE_RETRIEVER_CONCURRENCY`: questions processed at once per instance.
+    public var concurrency = 8
+    /// `RAGLINE_ADMIN_PORT`: `/healthz`, `/readyz` and `/metrics` (0 turns it off).
+    public var adminPort = 9101
     /// Attempts per embedder or index call when it fails transiently (always within the deadline).
     public var providerAttempts = 4
-    /// Answer selection: candidates asked of the index, fusion weights, thresholds.
-    public var scoring = AnswerScoring.default
     /// How long a starting retriever waits for the knowledge models before it takes questions anyway.
     public var modelsWaitLimit: Duration = .seconds(30)
+    /// Answer selection, shared with the responder and the ingest worker: the wiring sets it.
+    public var scoring = AnswerScoring.default
 
     public init() {}
+
+    public static let `default` = RetrieverConfiguration()
+}
+
+extension Settings {
+    public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "\(RetrieverConfiguration.default.concurrency)", roles: "retriever", "Questions processed at once per instance.")
+}
+
+extension RetrieverConfiguration: ConfigurationSection {
+    public static let settings: [Setting] = [Settings.retrieverConcurrency]
+
+    public init(reader: ConfigReader) throws {
+        self.init()
+        concurrency = try reader.positiveInt(Settings.retrieverConcurrency, default: Self.default.concurrency)
+    }
 }

@@ -5,6 +5,7 @@ import Messaging
 import Metrics
 import RAGCore
 import ServiceLifecycle
+import Tracing
 
 /// Consumes `rag.questions`, embeds each question, searches the index and publishes `rag.retrievals`.
 public struct RetrieverService: Service {
@@ -79,21 +80,36 @@ public struct RetrieverService: Service {
         let index = self.index
 
         let embedStart = clock.now
-        let vectors = try await policy.runProviderCall(deadline: question.deadline) {
-            try await embedder.embed([question.question], kind: .query)
+        let vector = try await withSpan("embed") { span -> [Float] in
+            span.attributes[SpanKeys.model] = embedder.modelID
+            span.attributes[SpanKeys.genAIOperation] = "embeddings"
+            let vectors = try await policy.runProviderCall(deadline: question.deadline) {
+                try await embedder.embed([question.question], kind: .query)
+            }
+            guard let first = vectors.first else { throw ProviderError(provider: embedder.modelID, message: "embedder returned no vector", isRetriable: false) }
+            return first
         }
-        guard let vector = vectors.first else { throw ProviderError(provider: embedder.modelID, message: "embedder returned no vector", isRetriable: false) }
         let embedTime = clock.now - embedStart
 
         let searchStart = clock.now
         let candidateCount = max(question.topK, configuration.scoring.candidates)
-        let candidates = try await policy.runProviderCall(deadline: question.deadline) {
-            try await index.query(vector: vector, topK: candidateCount, namespace: question.namespace)
+        let candidates = try await withSpan("search") { span -> [RetrievedMatch] in
+            span.attributes[SpanKeys.topK] = candidateCount
+            if let namespace = question.namespace { span.attributes[SpanKeys.namespace] = namespace }
+            let found = try await policy.runProviderCall(deadline: question.deadline) {
+                try await index.query(vector: vector, topK: candidateCount, namespace: question.namespace)
+            }
+            span.attributes[SpanKeys.candidates] = found.count
+            return found
         }
-        let selection = AnswerSelector(scoring: configuration.scoring).select(
-            question: question.question, vector: vector, candidates: candidates,
-            models: await models.models(for: Set(candidates.map(\.namespace))), topK: question.topK
-        )
+        let selector = AnswerSelector(scoring: configuration.scoring)
+        let models = self.models
+        let selection = await withSpan("select answer") { span -> AnswerSelection in
+            let namespaceModels = await models.models(for: Set(candidates.map(\.namespace)))
+            let chosen = selector.select(question: question.question, vector: vector, candidates: candidates, models: namespaceModels, topK: question.topK)
+            span.attributes[SpanKeys.decision] = chosen.decision.rawValue
+            return chosen
+        }
         let searchTime = clock.now - searchStart
         latency.recordNanoseconds(Int64((embedTime + searchTime).milliseconds * 1_000_000))
         return ContextRetrieved(

@@ -38,22 +38,18 @@ struct Bench: AsyncParsableCommand {
             configuration.gateway.host = "127.0.0.1"
             configuration.gateway.port = 0
             configuration.kafka.fetchWaitMaxMilliseconds = fetchWaitMs
-            configuration.ingest.watchInterval = .milliseconds(100)
+            configuration.localKnowledge.watchInterval = .milliseconds(100)
 
-            let cluster = try KafkaMockCluster()
-            try RaglineRuntime.createTopics(on: cluster, partitions: 4)
-            try LocalKnowledgeSource.seed(from: configuration.ingest.seedDirectory, into: configuration.knowledgeDirectory, logger: logger)
-            let port = PortBox()
-            let assembly = try RaglineRuntime(configuration: configuration, logger: logger, registry: PrometheusCollectorRegistry())
-                .assemble(roles: [.ingestWorker, .retriever, .responder, .gateway], brokers: cluster.bootstrapServers, localKnowledgeEvents: true) { await port.set($0) }
-            let group = ServiceGroup(configuration: .init(services: assembly.services.map { .init(service: $0) }, logger: logger))
-            let running = Task { try await group.run() }
-
+            let cluster = try RaglineRuntime.embeddedBroker(partitions: 4)
+            let stack = try InProcessStack(
+                configuration: configuration, brokers: cluster.bootstrapServers, logger: logger, registry: PrometheusCollectorRegistry()
+            )
             let index = try ProviderFactory.localIndex(configuration)
-            while try await index.counts().values.reduce(0, +) < 34 || assembly.readiness.values.contains(where: { $0.current != .ready }) {
+            while try await index.counts().values.reduce(0, +) < 34 {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let base = "http://127.0.0.1:\(try await port.value(within: .seconds(60)))"
+            try await stack.waitUntilReady()
+            let base = try await stack.gatewayURL()
             let questions = [
                 "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
                 "Do you accept my insurance provider?", "Can I bring my bicycle on board?", "How long does delivery take?",
@@ -73,14 +69,13 @@ struct Bench: AsyncParsableCommand {
             }
             let hop = try await kafkaHop(brokers: cluster.bootstrapServers, fetchWaitMs: fetchWaitMs, count: 100, logger: logger)
 
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
+            await stack.stop()
 
             print("| measurement (\(requests) sequential requests, fetch.wait.max.ms=\(fetchWaitMs), \(repeatQuestions ? "repeated questions" : "distinct questions")) | p50 ms | p99 ms |")
             print("| --- | --- | --- |")
             print(row("POST /v1/chat, client-side", total))
             print(row("pipeline (asked_at -> answer published), server-side", pipeline))
-            print(row("model time (embedding + search + generation, \(configuration.retriever.embedder))", model))
+            print(row("model time (embedding + search + generation, \(configuration.providers.embedder))", model))
             print(row("pipeline minus model time (three Kafka hops, envelopes, JSON)", zip(pipeline, model).map { $0 - $1 }))
             print(row("baseline: one Kafka produce->consume hop, same broker", hop))
         }

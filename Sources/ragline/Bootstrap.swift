@@ -7,6 +7,7 @@ import RAGCore
 import RaglineApp
 import ServiceLifecycle
 import SystemPackage
+import Telemetry
 
 /// Process-wide set-up shared by every running command: configuration, logging, metrics.
 enum Bootstrap {
@@ -32,6 +33,17 @@ enum Bootstrap {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry
+    }
+
+    /// The OpenTelemetry tracing service when an OTLP endpoint is set (`Telemetry`), or nil; one line and exit
+    /// status 2 when the tracing settings cannot work. Call it before the runtime creates its HTTP clients, and
+    /// put the service first in `run`, so that it shuts down last and flushes the spans.
+    static func tracingOrExit(serviceName: String) -> (any Service)? {
+        do {
+            return try Telemetry.tracingService(serviceName: serviceName)
+        } catch {
+            fail(error)
+        }
     }
 
     /// Runs services until SIGTERM/SIGINT, then shuts them down in reverse order.

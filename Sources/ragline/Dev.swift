@@ -14,30 +14,26 @@ struct Dev: AsyncParsableCommand {
         let configuration = await Bootstrap.configurationOrExit(options)
         let logger = Bootstrap.logging(configuration, label: "ragline.dev")
         let registry = Bootstrap.metrics()
+        let tracing = Bootstrap.tracingOrExit(serviceName: "ragline-dev")
 
-        var cluster: KafkaMockCluster?
-        let brokers: String
-        if let configured = configuration.kafka.brokers {
-            brokers = configured
-        } else {
-            let embedded = try KafkaMockCluster()
-            try RaglineRuntime.createTopics(on: embedded, partitions: configuration.kafka.partitions)
-            cluster = embedded
-            brokers = embedded.bootstrapServers
+        // Embedded Kafka unless KAFKA_BROKERS names a real one.
+        let cluster = configuration.kafka.brokers == nil ? try RaglineRuntime.embeddedBroker(partitions: configuration.kafka.partitions) : nil
+        let brokers = configuration.kafka.brokers ?? cluster?.bootstrapServers ?? ""
+        if cluster != nil {
             logger.info("embedded Kafka (mock cluster) listening", metadata: ["kafka.brokers": "\(brokers)"])
         }
-        try LocalKnowledgeSource.seed(from: configuration.ingest.seedDirectory, into: configuration.knowledgeDirectory, logger: logger)
-
-        let runtime = RaglineRuntime(configuration: configuration, logger: logger, registry: registry)
-        let assembly: RaglineRuntime.Assembly
+        let stack: InProcessStack
         do {
-            assembly = try runtime.assemble(roles: [.ingestWorker, .retriever, .responder, .gateway], brokers: brokers, localKnowledgeEvents: true) { port in
+            stack = try InProcessStack(
+                configuration: configuration, brokers: brokers, logger: logger, registry: registry, signals: [.sigterm, .sigint],
+                firstServices: [tracing].compactMap { $0 }
+            ) { port in
                 logger.info("Ragline is up: try  curl -s localhost:\(port)/v1/chat -H 'content-type: application/json' -d '{\"question\":\"How can I buy a train ticket?\"}'")
             }
         } catch {
             Bootstrap.fail(error)
         }
-        try await Bootstrap.run(assembly.services, logger: logger)
+        try await stack.wait()
         withExtendedLifetime(cluster) {}
     }
 }
@@ -50,8 +46,7 @@ struct Broker: AsyncParsableCommand {
     func run() async throws {
         let configuration = await Bootstrap.configurationOrExit(options)
         let logger = Bootstrap.logging(configuration, label: "ragline.broker")
-        let cluster = try KafkaMockCluster()
-        try RaglineRuntime.createTopics(on: cluster, partitions: configuration.kafka.partitions)
+        let cluster = try RaglineRuntime.embeddedBroker(partitions: configuration.kafka.partitions)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         try cluster.bootstrapServers.write(toFile: configuration.brokerAddressFile, atomically: true, encoding: .utf8)
         print(cluster.bootstrapServers)

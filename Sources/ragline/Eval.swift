@@ -78,37 +78,25 @@ struct Eval: AsyncParsableCommand {
         configuration.dataDirectory = data
         configuration.gateway.port = 0
         configuration.gateway.host = "127.0.0.1"
-        configuration.ingest.seedDirectory = knowledge
-        configuration.ingest.watchInterval = .milliseconds(200)
+        configuration.localKnowledge.seedDirectory = knowledge
+        configuration.localKnowledge.watchInterval = .milliseconds(200)
         // No callbacks are delivered here; a secret of this run's own keeps the gateway from warning about it.
         configuration.gateway.callbackSecret = configuration.gateway.callbackSecret ?? UUID().uuidString
         if ProcessInfo.processInfo.environment["RAGLINE_LOG_LEVEL"] == nil { configuration.logLevel = "warning" }
         let logger = Bootstrap.logging(configuration, label: "ragline.eval")
         let expected = try Self.expectedVectors(knowledge)
 
-        let cluster = try KafkaMockCluster()
-        try RaglineRuntime.createTopics(on: cluster, partitions: configuration.kafka.partitions)
-        try LocalKnowledgeSource.seed(from: knowledge, into: configuration.knowledgeDirectory, logger: logger)
-        let port = PortBox()
-        let assembly = try RaglineRuntime(configuration: configuration, logger: logger, registry: Bootstrap.metrics()).assemble(
-            roles: [.ingestWorker, .retriever, .responder, .gateway], brokers: cluster.bootstrapServers, localKnowledgeEvents: true
-        ) { await port.set($0) }
-        let group = ServiceGroup(configuration: .init(
-            services: assembly.services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
-            logger: logger
-        ))
-        let running = Task { try await group.run() }
+        let cluster = try RaglineRuntime.embeddedBroker(partitions: configuration.kafka.partitions)
+        let stack = try InProcessStack(configuration: configuration, brokers: cluster.bootstrapServers, logger: logger, registry: Bootstrap.metrics())
         defer { withExtendedLifetime(cluster) {} }
         do {
-            try await Self.waitForModels(expected, in: assembly.knowledgeModels!)
-            let base = "http://127.0.0.1:\(try await port.value(within: .seconds(60)))"
-            let outcomes = try await Self.ask(questions, baseURL: base, apiKey: configuration.gateway.apiKeys.first, concurrency: concurrency)
-            await group.triggerGracefulShutdown()
-            try await running.value
+            guard let models = stack.assembly.knowledgeModels else { throw ValidationError("the in-process stack runs no retriever") }
+            try await Self.waitForModels(expected, in: models)
+            let outcomes = try await Self.ask(questions, baseURL: try await stack.gatewayURL(), apiKey: configuration.gateway.apiKeys.first, concurrency: concurrency)
+            await stack.stop()
             return outcomes
         } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
+            await stack.stop()
             throw error
         }
     }
@@ -292,19 +280,5 @@ struct Eval: AsyncParsableCommand {
         ragline["no"] = no
         root["ragline"] = ragline
         try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
-    }
-}
-
-/// The gateway's port, handed from its start-up callback to the evaluation.
-actor PortBox {
-    private var port: Int?
-    func set(_ value: Int) { port = value }
-    func value(within limit: Duration) async throws -> Int {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if let port { return port }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw ValidationError("the gateway did not start within \(limit)")
     }
 }

@@ -45,10 +45,8 @@ struct Ingest: AsyncParsableCommand {
         }
         let ingestor: KnowledgeIngestor
         do {
-            ingestor = KnowledgeIngestor(
-                store: FileObjectStore(files: keys), embedder: try ProviderFactory.embedder(configuration),
-                index: try ProviderFactory.index(configuration), batchSize: configuration.ingest.embedBatchSize
-            )
+            ingestor = try RoleProviders(needs: Role.ingestWorker.needs, configuration: configuration, objectStore: FileObjectStore(files: keys))
+                .knowledgeIngestor(configuration)
         } catch {
             Bootstrap.fail(error)
         }
@@ -91,10 +89,8 @@ struct Ingest: AsyncParsableCommand {
         let ingestor: KnowledgeIngestor
         do {
             client = try ProviderFactory.s3Client(configuration)
-            ingestor = KnowledgeIngestor(
-                store: S3ObjectStore(client: client), embedder: try ProviderFactory.embedder(configuration),
-                index: try ProviderFactory.index(configuration), batchSize: configuration.ingest.embedBatchSize
-            )
+            ingestor = try RoleProviders(needs: Role.ingestWorker.needs, configuration: configuration, objectStore: S3ObjectStore(client: client))
+                .knowledgeIngestor(configuration)
         } catch {
             Bootstrap.fail(error)
         }

@@ -10,6 +10,7 @@ enum RoleCommand {
         let brokers = Bootstrap.brokersOrExit(configuration)
         let logger = Bootstrap.logging(configuration, label: "ragline.\(role.rawValue)")
         let registry = Bootstrap.metrics()
+        let tracing = Bootstrap.tracingOrExit(serviceName: "ragline-\(role.rawValue)")
         let runtime = RaglineRuntime(configuration: configuration, logger: logger, registry: registry)
         let assembly: RaglineRuntime.Assembly
         do {
@@ -20,7 +21,7 @@ enum RoleCommand {
             Bootstrap.fail(error)
         }
         logger.info("starting", metadata: ["role": "\(role.rawValue)", "kafka.brokers": "\(brokers)"])
-        try await Bootstrap.run(assembly.services, logger: logger)
+        try await Bootstrap.run([tracing].compactMap { $0 } + assembly.services, logger: logger)
     }
 
     struct Gateway: AsyncParsableCommand {

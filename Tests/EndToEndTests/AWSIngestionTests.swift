@@ -12,13 +12,13 @@ struct AWSIngestionTests {
     @Test func uploadedFileIsAnswerableAndDeletingItRemovesIt() async throws {
         let moto = try await MotoServer()
         let pipeline = try PipelineHarness(seedDemoKnowledge: false) { configuration in
-            configuration.ingest.objectStore = "s3"
-            configuration.ingest.source = "sqs"
-            configuration.ingest.s3EndpointURL = moto.endpoint
-            configuration.ingest.sqsQueueURL = moto.account.queue_url
-            configuration.ingest.sqsWaitTimeSeconds = 1
-            configuration.ingest.awsAccessKeyID = moto.account.access_key_id
-            configuration.ingest.awsSecretAccessKey = moto.account.secret_access_key
+            configuration.providers.objectStore = "s3"
+            configuration.providers.ingestSource = "sqs"
+            configuration.aws.s3EndpointURL = moto.endpoint
+            configuration.aws.sqsQueueURL = moto.account.queue_url
+            configuration.aws.sqsWaitTimeSeconds = 1
+            configuration.aws.accessKeyID = moto.account.access_key_id
+            configuration.aws.secretAccessKey = moto.account.secret_access_key
         }
         let dlq = try TopicReader(brokers: pipeline.brokers, topics: [Topics.deadLetter(of: Topics.ingestEvents)])
         let base = try #require(try await pipeline.start(localKnowledgeEvents: false))

@@ -122,10 +122,10 @@ struct HostedModelPipelineTests {
         let server = FakeOpenAIServer()
         try await server.start()
         let pipeline = try PipelineHarness { configuration in
-            configuration.responder.chatModel = "openai"
-            configuration.hosted.llmBaseURL = server.baseURL
-            configuration.hosted.llmModel = "test/model"
-            configuration.hosted.llmAPIKey = server.key
+            configuration.providers.chatModel = "openai"
+            configuration.llm.baseURL = server.baseURL
+            configuration.llm.model = "test/model"
+            configuration.llm.apiKey = server.key
         }
         let base = try #require(try await pipeline.start())
         try await withAsyncCleanup({ await pipeline.stop(); await server.stop() }) {

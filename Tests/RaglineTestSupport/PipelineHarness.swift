@@ -16,7 +16,7 @@ public final class PipelineHarness: Sendable {
     public let dataDirectory: TemporaryDirectory
     public let configuration: RaglineConfiguration
     public let registry = PrometheusCollectorRegistry()
-    private let groups = LockedBox<[(ServiceGroup, Task<Void, any Error>)]>([])
+    private let stacks = LockedBox<[InProcessStack]>([])
     /// The knowledge models of each retriever started, once an ingest worker was started too.
     private let retrieverModels = LockedBox<[KnowledgeModels]>([])
     private let startedIngestWorker = LockedBox(false)
@@ -25,21 +25,20 @@ public final class PipelineHarness: Sendable {
 
     /// - Parameter configure: adjusts the configuration (callback secret, allow-list, ...).
     public init(seedDemoKnowledge: Bool = true, configure: (inout RaglineConfiguration) -> Void = { _ in }) throws {
-        cluster = try KafkaMockCluster()
-        try RaglineRuntime.createTopics(on: cluster, partitions: 4)
+        cluster = try RaglineRuntime.embeddedBroker(partitions: 4)
         dataDirectory = try TemporaryDirectory("ragline-e2e")
         var configuration = RaglineConfiguration()
         configuration.dataDirectory = dataDirectory.path
         configuration.gateway.host = "127.0.0.1"
         configuration.gateway.port = 0
         configuration.gateway.instanceID = "test-\(UUID().uuidString.prefix(8))"
-        configuration.ingest.watchInterval = .milliseconds(100)
-        configuration.ingest.seedDirectory = (repositoryRoot as NSString).appendingPathComponent("examples/knowledge")
-        configuration.retriever.modelDirectory = (repositoryRoot as NSString).appendingPathComponent("models/all-MiniLM-L6-v2")
+        configuration.localKnowledge.watchInterval = .milliseconds(100)
+        configuration.localKnowledge.seedDirectory = (repositoryRoot as NSString).appendingPathComponent("examples/knowledge")
+        configuration.miniLM.directory = (repositoryRoot as NSString).appendingPathComponent("models/all-MiniLM-L6-v2")
         configure(&configuration)
         self.configuration = configuration
         if seedDemoKnowledge {
-            try LocalKnowledgeSource.seed(from: configuration.ingest.seedDirectory, into: configuration.knowledgeDirectory, logger: Logger(label: "test"))
+            try LocalKnowledgeSource.seed(from: configuration.localKnowledge.seedDirectory, into: configuration.knowledgeDirectory, logger: Logger(label: "test"))
         }
     }
 
@@ -50,24 +49,15 @@ public final class PipelineHarness: Sendable {
         configure(&configuration)
         var logger = Logger(label: "ragline.test")
         logger.logLevel = .warning
-        let runtime = RaglineRuntime(configuration: configuration, logger: logger, registry: registry)
-        let port = LockedBox<Int?>(nil)
-        let assembly = try runtime.assemble(roles: roles, brokers: brokers, localKnowledgeEvents: localKnowledgeEvents) { value in
-            port.withLock { $0 = value }
-        }
-        let group = ServiceGroup(configuration: .init(
-            services: assembly.services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
-            logger: logger
-        ))
-        let task = Task { try await group.run() }
-        groups.withLock { $0.append((group, task)) }
-        if let models = assembly.knowledgeModels { retrieverModels.withLock { $0.append(models) } }
+        let stack = try InProcessStack(
+            configuration: configuration, roles: roles, brokers: brokers, localKnowledgeEvents: localKnowledgeEvents, seed: false, logger: logger, registry: registry
+        )
+        stacks.withLock { $0.append(stack) }
+        if let models = stack.assembly.knowledgeModels { retrieverModels.withLock { $0.append(models) } }
         if roles.contains(.ingestWorker) { startedIngestWorker.withLock { $0 = true } }
-        let readiness = Array(assembly.readiness.values)
-        try await waitUntil("roles to be ready", timeout: .seconds(60)) { readiness.allSatisfy { $0.current == .ready } }
+        try await stack.waitUntilReady()
         guard roles.contains(.gateway) else { return nil }
-        try await waitUntil("gateway port") { port.withLock { $0 } != nil }
-        return "http://127.0.0.1:\(port.withLock { $0 }!)"
+        return try await stack.gatewayURL()
     }
 
     /// The embedded index as the roles see it.
@@ -92,13 +82,12 @@ public final class PipelineHarness: Sendable {
     }
 
     public func stop() async {
-        let running = groups.withLock { groups in
-            defer { groups.removeAll() }
-            return groups
+        let running = stacks.withLock { stacks in
+            defer { stacks.removeAll() }
+            return stacks
         }
-        for (group, task) in running.reversed() {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
+        for stack in running.reversed() {
+            await stack.stop()
         }
         dataDirectory.remove()
     }

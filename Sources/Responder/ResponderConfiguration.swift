@@ -1,0 +1,35 @@
+import Configuration
+import RAGCore
+
+/// Settings of the Responder role. Each property's default is written here once; `Settings` documents it.
+public struct ResponderConfiguration: Sendable {
+    /// `RAGLINE_RESPONDER_CONCURRENCY`: answers generated at once per instance.
+    public var concurrency = 8
+    /// `RAGLINE_ADMIN_PORT`: `/healthz`, `/readyz` and `/metrics` (0 turns it off).
+    public var adminPort = 9102
+    /// `RAGLINE_NO_MATCH_ANSWER`: the text of a `no_match` answer, whatever the chat model.
+    public var noMatchAnswer = "Sorry, I could not find an answer to that in our knowledge base. Please rephrase, or contact our support team."
+    /// Attempts per model call when it fails transiently (always within the deadline).
+    public var providerAttempts = 4
+    /// For events that carry no selection (from a retriever that predates it): the wiring sets it.
+    public var scoring = AnswerScoring.default
+
+    public init() {}
+
+    public static let `default` = ResponderConfiguration()
+}
+
+extension Settings {
+    public static let responderConcurrency = Setting("ragline.responder.concurrency", default: "\(ResponderConfiguration.default.concurrency)", roles: "responder", "Answers generated at once per instance.")
+    public static let noMatchAnswer = Setting("ragline.no.match.answer", default: ResponderConfiguration.default.noMatchAnswer, roles: "responder", "Text of a `no_match` answer.")
+}
+
+extension ResponderConfiguration: ConfigurationSection {
+    public static let settings: [Setting] = [Settings.responderConcurrency, Settings.noMatchAnswer]
+
+    public init(reader: ConfigReader) throws {
+        self.init()
+        concurrency = try reader.positiveInt(Settings.responderConcurrency, default: Self.default.concurrency)
+        noMatchAnswer = reader.string(Settings.noMatchAnswer, default: Self.default.noMatchAnswer)
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit, in-process end-to-end over the mock Kafka cluster, multi-process, the demo golden
-# set (ragline eval), and the AWS CDK app's checks (pytest, cdk-nag, cfn-lint).
+# set (ragline eval), the README's target table against Package.swift, and the AWS CDK app's checks
+# (pytest, cdk-nag, cfn-lint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -10,4 +11,6 @@ swift test --skip-build "$@"
 # Answer quality gate: the demo knowledge's own seed questions, paraphrases and off-topic questions, asked
 # over HTTP of all four roles (ragline eval, in-process). Seed questions must keep their references.
 .build/debug/ragline eval examples/golden/demo.jsonl --knowledge examples/knowledge --min-accuracy 0.96 --min-abstention 0.9
+# The README draws the targets exactly as Package.swift declares them.
+python3 scripts/target-graph.py --check README.md
 bash scripts/test-infra.sh

@@ -22,18 +22,23 @@ struct CallbackDispatcher: Sendable {
     let delivered = Counter(label: "ragline_callbacks_delivered_total")
     let abandoned = Counter(label: "ragline_callbacks_failed_total")
 
-    init(consumer: any RecordStream, publisher: EventPublisher, signer: CallbackSigner, policy: CallbackTargetPolicy, maxAttempts: Int, logger: Logger) {
+    let configuration: GatewayConfiguration
+
+    init(consumer: any RecordStream, publisher: EventPublisher, signer: CallbackSigner, policy: CallbackTargetPolicy, configuration: GatewayConfiguration, logger: Logger) {
         self.loop = ConsumerLoop(consumer: consumer, logger: logger)
         self.publisher = publisher
         self.signer = signer
         self.policy = policy
-        self.retry = RetryPolicy(maxAttempts: maxAttempts, initialDelay: .milliseconds(250), maxDelay: .seconds(30))
+        self.configuration = configuration
+        self.retry = RetryPolicy(
+            maxAttempts: configuration.callbackMaxAttempts, initialDelay: configuration.callbackRetryDelays.lowerBound, maxDelay: configuration.callbackRetryDelays.upperBound
+        )
         self.logger = logger
     }
 
     /// Delivers until graceful shutdown, then lets the deliveries in flight finish.
     func run() async {
-        let clients = CallbackClients()
+        let clients = CallbackClients(timeout: .init(connect: .init(configuration.callbackConnectTimeout), read: .init(configuration.callbackReadTimeout)))
         await loop.run { message in
             try await handle(message, clients: clients)
         }
@@ -91,7 +96,7 @@ struct CallbackDispatcher: Sendable {
         request.headers.add(name: CallbackSigner.Header.timestamp, value: String(timestamp))
         request.headers.add(name: CallbackSigner.Header.signature, value: signer.signature(id: id, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: .seconds(15))
+        let response = try await client.execute(request, timeout: .init(configuration.callbackRequestTimeout))
         span.attributes[SpanKeys.httpStatus] = Int(response.status.code)
         _ = try? await response.body.collect(upTo: 64 * 1024)
         guard (200..<300).contains(response.status.code) else {
@@ -111,11 +116,13 @@ actor CallbackClients {
     }
 
     private let capacity: Int
+    private let timeout: HTTPClient.Configuration.Timeout
     private var entries: [String: Entry] = [:]
     private var uses: UInt64 = 0
 
-    init(capacity: Int = 32) {
+    init(capacity: Int = 32, timeout: HTTPClient.Configuration.Timeout) {
         self.capacity = capacity
+        self.timeout = timeout
     }
 
     func client(host: String, address: String?) async -> HTTPClient {
@@ -125,7 +132,7 @@ actor CallbackClients {
             entries[host] = entry
             return entry.client
         }
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout)
         if let address { configuration.dnsOverride = [host: address] }
         // The dispatcher traces each attempt itself ("callback POST") and sends its trace context.
         configuration.tracing.tracer = nil

@@ -32,6 +32,12 @@ public struct GatewayConfiguration: Sendable {
     public var callbackAllowedHosts: Set<String> = []
     /// `RAGLINE_CALLBACK_MAX_ATTEMPTS`.
     public var callbackMaxAttempts = 6
+    /// Backoff between callback attempts: doubling from the first delay up to the last (not settings).
+    public var callbackRetryDelays: ClosedRange<Duration> = .milliseconds(250) ... .seconds(30)
+    /// Connecting to a callback receiver, reading its answer, and the whole request (not settings).
+    public var callbackConnectTimeout: Duration = .seconds(5)
+    public var callbackReadTimeout: Duration = .seconds(10)
+    public var callbackRequestTimeout: Duration = .seconds(15)
 
     public init() {}
 

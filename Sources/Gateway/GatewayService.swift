@@ -44,7 +44,7 @@ public struct GatewayService: Service {
         self.callbackPolicy = CallbackTargetPolicy(allowedHosts: configuration.callbackAllowedHosts)
         self.dispatcher = CallbackDispatcher(
             consumer: callbacks, publisher: publisher, signer: callbackSigner, policy: callbackPolicy,
-            maxAttempts: configuration.callbackMaxAttempts, logger: logger
+            configuration: configuration, logger: logger
         )
         self.readiness = readiness
         self.otherReadiness = otherReadiness

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// A group consumer exposed as an `AsyncSequence`.
 ///
@@ -12,7 +11,7 @@ import Synchronization
 ///
 /// Graceful shutdown does not stop `run()`: whoever consumes decides when the records in flight are done
 /// and then calls `shutdown()`, so that their offsets are committed on the way out.
-public final class KafkaConsumer: Sendable {
+public final class KafkaConsumer: KafkaClient {
     public typealias Messages = AsyncStream<KafkaConsumerMessage>
 
     /// The records, in the order they were fetched. Ends when the consumer shuts down.
@@ -20,9 +19,7 @@ public final class KafkaConsumer: Sendable {
 
     private let client: RDKafkaConsumer
     private let topics: [String]
-    private let lifecycle = Mutex(ClientStateMachine())
-    private let stopRequested = OneShotSignal()
-    private let closedSignal = OneShotSignal()
+    private let lifecycle = ClientLifecycle(client: "consumer")
 
     public init(configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger) throws {
         precondition(configuration.maxInFlight > 0, "maxInFlight must be positive")
@@ -34,52 +31,33 @@ public final class KafkaConsumer: Sendable {
 
     /// Subscribes, then polls until `shutdown()`; then commits what was marked processed and leaves the group.
     public func run() async throws {
-        switch lifecycle.withLock({ $0.run() }) {
-        case .fail(let reason):
-            throw KafkaError(code: reason.contains("already") ? .alreadyRunning : .closed, message: "consumer: \(reason)")
-        case .startPolling:
-            break
-        }
+        try lifecycle.beginRun()
         let client = self.client
-        let stopRequested = self.stopRequested
         do {
             try client.subscribe(topics)
         } catch {
-            _ = lifecycle.withLock { $0.shutdown() }
+            lifecycle.abandonRun()
             await close(stopping: nil)
             throw error
         }
         let pollLoop = BlockingLoopThread(name: "kafka-consumer-poll") {
             client.pollOnce()
         }
-        await withTaskCancellationHandler {
-            await stopRequested.wait()
-        } onCancel: {
-            stopRequested.fire()
-        }
-        _ = lifecycle.withLock { $0.shutdown() }
+        await lifecycle.waitUntilStopped(orGracefulShutdown: false)
         await close(stopping: pollLoop)
     }
 
     /// Marks `message` processed: its output was acknowledged or it was dead-lettered. Frees a slot and
     /// stores the partition's offset when everything before it is processed too. Ignored once closed.
     public func markProcessed(_ message: KafkaConsumerMessage) {
-        guard lifecycle.withLock({ $0.acceptsWork }) else { return }
+        guard lifecycle.acceptsWork else { return }
         client.markProcessed(message)
     }
 
     /// Stops fetching, commits stored offsets, leaves the group, and ends `messages`. Records handed out but
     /// not marked processed by now are read again by whoever owns their partition next.
     public func shutdown() async {
-        switch lifecycle.withLock({ $0.shutdown() }) {
-        case .signalRunner:
-            stopRequested.fire()
-            await closedSignal.wait()
-        case .closeHere:
-            await close(stopping: nil)
-        case .waitForClose:
-            await closedSignal.wait()
-        }
+        await lifecycle.shutdown { await close(stopping: nil) }
     }
 
     private func close(stopping pollLoop: BlockingLoopThread?) async {
@@ -91,8 +69,7 @@ public final class KafkaConsumer: Sendable {
             client.close()
         }
         client.shared.finishStream()
-        lifecycle.withLock { $0.closed() }
-        closedSignal.fire()
+        lifecycle.markClosed()
     }
 
     /// Partitions currently assigned to this consumer.
@@ -111,23 +88,6 @@ public final class KafkaConsumer: Sendable {
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return try await onDedicatedThread {
             try client.highWatermarks(partitions, milliseconds: milliseconds)
-        }
-    }
-}
-
-extension KafkaConsumer {
-    /// Runs the consumer around `body` and shuts it down after, for a consumer outside a consume loop.
-    public func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
-        let running = Task { try await self.run() }
-        do {
-            let result = try await body()
-            await shutdown()
-            _ = try? await running.value
-            return result
-        } catch {
-            await shutdown()
-            _ = try? await running.value
-            throw error
         }
     }
 }

@@ -1,18 +1,15 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// An idempotent producer (`acks=all`) whose `send` returns once the broker has acknowledged the record.
 ///
 /// A `Service`: `run()` serves delivery reports on a thread of its own until graceful shutdown (or
 /// `shutdown()`), then flushes what is queued and closes. Records sent before `run()` wait in the local
 /// queue. After shutdown begins, `send` fails at once with `KafkaError.Code.closed`.
-public final class KafkaProducer: Service, Sendable {
+public final class KafkaProducer: Service, KafkaClient {
     private let client: RDKafkaProducer
-    private let lifecycle = Mutex(ClientStateMachine())
-    private let stopRequested = OneShotSignal()
-    private let closedSignal = OneShotSignal()
+    private let lifecycle = ClientLifecycle(client: "producer")
     private let messageTimeout: Duration
     private let logger: Logger
 
@@ -31,7 +28,7 @@ public final class KafkaProducer: Service, Sendable {
         let giveUp = clock.now + messageTimeout
         var backoff = Duration.milliseconds(1)
         while true {
-            guard lifecycle.withLock({ $0.acceptsWork }) else {
+            guard lifecycle.acceptsWork else {
                 throw KafkaError(code: .closed, message: "the producer is shut down; \(record.topic) record not sent")
             }
             do {
@@ -49,43 +46,20 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     public func run() async throws {
-        switch lifecycle.withLock({ $0.run() }) {
-        case .fail(let reason):
-            throw KafkaError(code: reason.contains("already") ? .alreadyRunning : .closed, message: "producer: \(reason)")
-        case .startPolling:
-            break
-        }
+        try lifecycle.beginRun()
         let client = self.client
         // Delivery reports are served by rd_kafka_poll, which blocks: it gets its own thread.
         let pollLoop = BlockingLoopThread(name: "kafka-producer-poll") {
             client.poll(milliseconds: 50)
         }
-        let stopRequested = self.stopRequested
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await stopRequested.wait()
-            } onGracefulShutdown: {
-                stopRequested.fire()
-            }
-        } onCancel: {
-            stopRequested.fire()
-        }
-        _ = lifecycle.withLock { $0.shutdown() }
+        await lifecycle.waitUntilStopped(orGracefulShutdown: true)
         await close(stoppingAfterFlush: pollLoop)
     }
 
     /// Flushes, then stops serving delivery reports; records still pending fail their `send`. Waits for a
     /// running `run()` to do it, or does it here when the producer never ran.
     public func shutdown() async {
-        switch lifecycle.withLock({ $0.shutdown() }) {
-        case .signalRunner:
-            stopRequested.fire()
-            await closedSignal.wait()
-        case .closeHere:
-            await close(stoppingAfterFlush: nil)
-        case .waitForClose:
-            await closedSignal.wait()
-        }
+        await lifecycle.shutdown { await close(stoppingAfterFlush: nil) }
     }
 
     private func close(stoppingAfterFlush pollLoop: BlockingLoopThread?, timeout: Duration = .seconds(10)) async {
@@ -101,25 +75,6 @@ public final class KafkaProducer: Service, Sendable {
             logger.warning("Kafka producer closed with undelivered records", metadata: ["kafka.undelivered": "\(remaining)"])
         }
         client.failAll(KafkaError(code: .closed, message: "producer closed before delivery"))
-        lifecycle.withLock { $0.closed() }
-        closedSignal.fire()
-    }
-}
-
-extension KafkaProducer {
-    /// Runs the producer around `body` and shuts it down after (flushing), for a producer outside a
-    /// `ServiceGroup`: a command, a benchmark, a test.
-    public func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
-        let running = Task { try await self.run() }
-        do {
-            let result = try await body()
-            await shutdown()
-            _ = try? await running.value
-            return result
-        } catch {
-            await shutdown()
-            _ = try? await running.value
-            throw error
-        }
+        lifecycle.markClosed()
     }
 }

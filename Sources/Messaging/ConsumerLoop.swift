@@ -17,7 +17,7 @@ public struct ConsumerLoop: Sendable {
     public let logger: Logger
     public let retry: RetryPolicy
 
-    public init(consumer: any RecordStream, logger: Logger, retry: RetryPolicy = RetryPolicy(maxAttempts: .max, initialDelay: .milliseconds(200), maxDelay: .seconds(5))) {
+    public init(consumer: any RecordStream, logger: Logger, retry: RetryPolicy = .untilShutdown) {
         self.consumer = consumer
         self.logger = logger
         self.retry = retry
@@ -83,4 +83,10 @@ extension KafkaConsumerMessage {
     public var headerLookup: (String) -> String? {
         { name in self.header(name) }
     }
+}
+
+extension RetryPolicy {
+    /// How a consume loop retries a record whose processing failed: until it succeeds or shutdown begins,
+    /// quickly at first (a broker hiccup), then every 5 s (a provider that is down).
+    public static let untilShutdown = RetryPolicy(maxAttempts: .max, initialDelay: .milliseconds(200), maxDelay: .seconds(5))
 }

@@ -88,7 +88,7 @@ import Testing
         let receiver = CallbackReceiver()
         let url = try await receiver.start()
         let port = try #require(URL(string: url)?.port)
-        let clients = CallbackClients()
+        let clients = CallbackClients(timeout: .init(connect: .seconds(5), read: .seconds(10)))
         let pinned = await clients.client(host: "callbacks.invalid", address: "127.0.0.1")
         var request = HTTPClientRequest(url: "http://callbacks.invalid:\(port)/hook")
         request.method = .POST

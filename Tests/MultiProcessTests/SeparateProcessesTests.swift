@@ -46,15 +46,7 @@ struct SeparateProcessesTests {
             try await waitUntil("gateway /readyz", timeout: .seconds(60)) { (try? await http.get("/readyz").status) == 200 }
 
             // Knowledge arrives as S3 notifications on the topic, as from S3 -> SQS or MinIO -> Kafka.
-            let producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: brokers)), logger: Logger(label: "test"))
-            try await producer.whileRunning {
-                for namespace in ["transport", "retail", "healthcare"] {
-                    let event = ObjectEvent(kind: .created, bucket: "local", key: "knowledge/\(namespace)/\(namespace).jsonl", eventName: "ObjectCreated:Put")
-                    try await producer.send(.init(topic: Topics.ingestEvents, key: Data(event.key.utf8), value: ObjectEventEncoder.notification(for: event)))
-                }
-            }
-            let index = try LocalVectorIndex(directory: configuration.indexDirectory)
-            try await waitUntil("demo knowledge indexed", timeout: .seconds(60)) { try await index.counts() == PipelineHarness.demoCounts }
+            try await DemoKnowledgeEvents.publishAndWaitUntilIndexed(brokers: brokers, indexDirectory: configuration.indexDirectory)
 
             let first = try await http.post("/v1/chat", json: ["question": "What happens if my train is delayed?"])
             #expect(first.status == 200, "\(first.text)")

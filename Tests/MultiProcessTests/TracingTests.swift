@@ -63,16 +63,8 @@ struct TracingTests {
             let http = TestHTTP(baseURL: "http://127.0.0.1:\(gatewayPort)")
             try await waitUntil("gateway /readyz", timeout: .seconds(60)) { (try? await http.get("/readyz").status) == 200 }
 
-            // Knowledge arrives as S3 notifications on the topic, as in SeparateProcessesTests.
-            let producer = try KafkaProducer(configuration: .init(client: .init(bootstrapServers: brokers)), logger: Logger(label: "test"))
-            try await producer.whileRunning {
-                for namespace in ["transport", "retail", "healthcare"] {
-                    let event = ObjectEvent(kind: .created, bucket: "local", key: "knowledge/\(namespace)/\(namespace).jsonl", eventName: "ObjectCreated:Put")
-                    try await producer.send(.init(topic: Topics.ingestEvents, key: Data(event.key.utf8), value: ObjectEventEncoder.notification(for: event)))
-                }
-            }
-            let index = try LocalVectorIndex(directory: configuration.indexDirectory)
-            try await waitUntil("demo knowledge indexed", timeout: .seconds(60)) { try await index.counts() == PipelineHarness.demoCounts }
+            // Knowledge arrives as S3 notifications on the topic, as from S3 -> SQS or MinIO -> Kafka.
+            try await DemoKnowledgeEvents.publishAndWaitUntilIndexed(brokers: brokers, indexDirectory: configuration.indexDirectory)
 
             let reply = try await http.post("/v1/chat", json: ["question": "What happens if my train is delayed?"])
             try #require(reply.status == 200, "\(reply.text)")

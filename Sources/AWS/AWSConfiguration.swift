@@ -55,7 +55,7 @@ extension AWSConfiguration: ConfigurationSection {
         s3EndpointURL = reader.optionalString(Settings.s3EndpointURL)
         s3ForcePathStyle = try reader.boolean(Settings.s3ForcePathStyle)
         sqsQueueURL = reader.optionalString(Settings.sqsQueueURL)
-        sqsWaitTimeSeconds = reader.int(Settings.sqsWaitTime, default: d.sqsWaitTimeSeconds)
+        sqsWaitTimeSeconds = try reader.int(Settings.sqsWaitTime, default: d.sqsWaitTimeSeconds)
         guard (0...20).contains(sqsWaitTimeSeconds) else { throw ConfigurationError(setting: Settings.sqsWaitTime, problem: "must be 0-20") }
         sqsVisibilityTimeoutSeconds = try reader.positiveInt(Settings.sqsVisibilityTimeout, default: d.sqsVisibilityTimeoutSeconds)
     }

@@ -4,12 +4,14 @@ import Logging
 import Messaging
 import RAGCore
 
-/// Reads every question and answer published from now on into this instance's `AnswerStore`, so that
-/// any gateway instance can answer a poll and wake a waiting `/v1/chat` request. Part of `GatewayService`,
-/// which stops it (by shutting its stream down) only once the HTTP server has drained its requests.
+/// Reads every question and answer of the async deadline window, then live, into this instance's
+/// `AnswerStore`, so that any gateway instance, new or restarted, can answer a poll and wake a waiting
+/// `/v1/chat` request. Part of `GatewayService`, which stops it (by shutting its stream down) only once
+/// the HTTP server has drained its requests.
 struct AnswerListener: Sendable {
     let consumer: any RecordStream
     let store: AnswerStore
+    let catchUp: CatchUp
 
     /// Reads until the stream shuts down.
     func run() async {
@@ -28,6 +30,7 @@ struct AnswerListener: Sendable {
             }
             // Malformed records are the consuming roles' to dead-letter; the listener only skips them.
             consumer.markProcessed(message)
+            catchUp.consumed(message)
         }
     }
 }

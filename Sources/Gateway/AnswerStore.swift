@@ -15,7 +15,8 @@ public actor AnswerStore {
     private var pending: [String: Date] = [:]
     private var order: [String] = []
     private var orderStart = 0
-    private var waiters: [String: [CheckedContinuation<AnswerReady?, Never>]] = [:]
+    private var waiters: [String: [UInt64: CheckedContinuation<AnswerReady?, Never>]] = [:]
+    private var nextWaiter: UInt64 = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -40,27 +41,38 @@ public actor AnswerStore {
         pending[answer.id] = nil
         answers[answer.id] = answer
         if let waiting = waiters.removeValue(forKey: answer.id) {
-            for continuation in waiting { continuation.resume(returning: answer) }
+            for continuation in waiting.values { continuation.resume(returning: answer) }
         }
     }
 
-    /// Waits for the answer to `id` until `timeout`; nil when it did not arrive in time.
+    /// Waits for the answer to `id` until `timeout`; nil when it did not arrive in time or the waiting
+    /// task was cancelled (a request whose question could not be published stops waiting at once).
     public func wait(for id: String, timeout: Duration) async -> AnswerReady? {
         if let answer = answers[id] { return answer }
+        nextWaiter += 1
+        let token = nextWaiter
         let timer = Task {
             try await Task.sleep(for: timeout)
-            self.expireWaiters(id)
+            self.stopWaiting(id, token)
         }
         defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
-            waiters[id, default: []].append(continuation)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume(returning: nil)
+                } else {
+                    waiters[id, default: [:]][token] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(id, token) }
         }
     }
 
-    private func expireWaiters(_ id: String) {
-        if let waiting = waiters.removeValue(forKey: id) {
-            for continuation in waiting { continuation.resume(returning: nil) }
-        }
+    private func stopWaiting(_ id: String, _ token: UInt64) {
+        guard let continuation = waiters[id]?.removeValue(forKey: token) else { return }
+        if waiters[id]?.isEmpty == true { waiters[id] = nil }
+        continuation.resume(returning: nil)
     }
 
     private func remember(_ id: String) {

@@ -14,6 +14,9 @@ public struct GatewayConfiguration: Sendable {
     public var chatTimeout: Duration = .seconds(30)
     /// `RAGLINE_ASYNC_TIMEOUT_SECONDS`: deadline of questions asked with `POST /v1/questions`.
     public var asyncTimeout: Duration = .seconds(300)
+    /// `RAGLINE_PUBLISH_TIMEOUT_SECONDS`: how long a request waits for the broker to take its question
+    /// before it is refused with 503 `queue_unavailable` and `Retry-After`.
+    public var publishTimeout: Duration = .seconds(2)
     /// `RAGLINE_MAX_QUESTION_CHARS`.
     public var maxQuestionLength = 2_000
     /// `RAGLINE_MAX_BODY_BYTES`.
@@ -50,6 +53,7 @@ extension Settings {
     public static let instanceID = Setting("ragline.instance.id", default: "<hostname>-<pid>", roles: "gateway", "Names this gateway's own answers consumer group.")
     public static let chatTimeout = Setting("ragline.chat.timeout.seconds", default: "\(Int(GatewayConfiguration.default.chatTimeout.seconds))", roles: "gateway", "Deadline of `POST /v1/chat`; past it the answer is 504 with the question id.")
     public static let asyncTimeout = Setting("ragline.async.timeout.seconds", default: "\(Int(GatewayConfiguration.default.asyncTimeout.seconds))", roles: "gateway", "Deadline of questions asked with `POST /v1/questions`.")
+    public static let publishTimeout = Setting("ragline.publish.timeout.seconds", default: "\(Int(GatewayConfiguration.default.publishTimeout.seconds))", roles: "gateway", "How long a request waits for Kafka to take its question; past it the answer is 503 `queue_unavailable` with `Retry-After`.")
     public static let maxQuestionLength = Setting("ragline.max.question.chars", default: "\(GatewayConfiguration.default.maxQuestionLength)", roles: "gateway", "Longest question accepted (characters).")
     public static let maxBodyBytes = Setting("ragline.max.body.bytes", default: "\(GatewayConfiguration.default.maxBodyBytes)", roles: "gateway", "Largest request body accepted.")
     public static let defaultTopK = Setting("ragline.top.k", default: "\(GatewayConfiguration.default.defaultTopK)", roles: "gateway", "Entries retrieved per question unless the request says `top_k` (1-\(GatewayConfiguration.default.maxTopK)).")
@@ -62,7 +66,7 @@ extension Settings {
 
 extension GatewayConfiguration: ConfigurationSection {
     public static let settings: [Setting] = [
-        Settings.port, Settings.host, Settings.instanceID, Settings.chatTimeout, Settings.asyncTimeout, Settings.maxQuestionLength,
+        Settings.port, Settings.host, Settings.instanceID, Settings.chatTimeout, Settings.asyncTimeout, Settings.publishTimeout, Settings.maxQuestionLength,
         Settings.maxBodyBytes, Settings.defaultTopK, Settings.apiKeys, Settings.answerCacheSize, Settings.callbackSecret,
         Settings.callbackAllowedHosts, Settings.callbackMaxAttempts,
     ]
@@ -75,9 +79,10 @@ extension GatewayConfiguration: ConfigurationSection {
         instanceID = reader.string(Settings.instanceID, default: d.instanceID)
         chatTimeout = try reader.positiveSeconds(Settings.chatTimeout, default: d.chatTimeout)
         asyncTimeout = try reader.positiveSeconds(Settings.asyncTimeout, default: d.asyncTimeout)
+        publishTimeout = try reader.positiveSeconds(Settings.publishTimeout, default: d.publishTimeout)
         maxQuestionLength = try reader.positiveInt(Settings.maxQuestionLength, default: d.maxQuestionLength)
         maxBodyBytes = try reader.positiveInt(Settings.maxBodyBytes, default: d.maxBodyBytes)
-        defaultTopK = reader.int(Settings.defaultTopK, default: d.defaultTopK)
+        defaultTopK = try reader.int(Settings.defaultTopK, default: d.defaultTopK)
         guard (1...d.maxTopK).contains(defaultTopK) else {
             throw ConfigurationError(setting: Settings.defaultTopK, problem: "must be between 1 and \(d.maxTopK)")
         }

@@ -7,6 +7,7 @@ import NIOCore
 import Prometheus
 import RAGCore
 import ServiceLifecycle
+import Synchronization
 
 /// The Gateway role (DESIGN 6): the HTTP API, which publishes questions to `rag.questions` and answers
 /// from the `AnswerStore`; the answer listener that fills the store; and the callback dispatcher. It owns
@@ -18,6 +19,7 @@ public struct GatewayService: Service {
     let publisher: EventPublisher
     let store: AnswerStore
     let answers: any RecordStream
+    let callbacks: any RecordStream
     let dispatcher: CallbackDispatcher
     let readiness: Readiness
     /// Readiness of the other roles in this process, reported by `/readyz` too.
@@ -41,6 +43,10 @@ public struct GatewayService: Service {
         self.publisher = publisher
         self.store = store
         self.answers = answers
+        self.callbacks = callbacks
+        // Publishing needs a broker that answers: `/readyz` and new questions are refused at once without one.
+        let sink = publisher.producer
+        readiness.addCheck("kafka") { sink.isReachable }
         self.callbackPolicy = CallbackTargetPolicy(allowedHosts: configuration.callbackAllowedHosts)
         self.dispatcher = CallbackDispatcher(
             consumer: callbacks, publisher: publisher, signer: callbackSigner, policy: callbackPolicy,
@@ -56,7 +62,10 @@ public struct GatewayService: Service {
     public func run() async throws {
         let readiness = self.readiness
         let answers = self.answers
-        let listener = AnswerListener(consumer: answers, store: store)
+        let callbacks = self.callbacks
+        let catchUp = CatchUp()
+        let listener = AnswerListener(consumer: answers, store: store, catchUp: catchUp)
+        let logger = self.logger
         let dispatcher = self.dispatcher
         let onServerRunning = self.onServerRunning
         let app = Application(
@@ -66,7 +75,7 @@ public struct GatewayService: Service {
             logger: logger
         )
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { [logger] in
+            group.addTask {
                 do {
                     try await answers.run()
                 } catch {
@@ -76,7 +85,11 @@ public struct GatewayService: Service {
             group.addTask { await listener.run() }
             group.addTask { await dispatcher.run() }
             group.addTask {
-                await answers.waitForAssignment(of: Topics.answers)
+                // Ready when it can do its whole job: answers reach its store, its share of the callbacks
+                // is assigned (possibly none, with more gateways than partitions), and a broker answers.
+                // The answers of the async window published before it started are in its store first.
+                await catchUp.wait(for: answers, topic: Topics.answers, logger: logger)
+                await callbacks.waitUntilJoined()
                 readiness.markReady()
             }
             do {
@@ -114,14 +127,10 @@ public struct GatewayService: Service {
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let parsed = try await parse(request, allowCallback: false)
         let question = makeQuestion(parsed, timeout: configuration.chatTimeout)
-        // Wait first, then publish, so the answer cannot arrive before anyone listens for it.
+        // Wait first, then publish, so the answer cannot arrive before anyone listens for it. When publishing
+        // fails, leaving the scope cancels the wait: the refusal goes out at once.
         async let answer = store.wait(for: question.id, timeout: configuration.chatTimeout)
-        do {
-            try await publish(question)
-        } catch {
-            _ = await answer
-            throw error
-        }
+        try await publish(question)
         guard let ready = await answer else {
             throw APIError(.gatewayTimeout, code: "deadline_exceeded", message: "no answer within \(configuration.chatTimeout); poll GET /v1/questions/\(question.id)", extra: ["id": question.id])
         }
@@ -173,15 +182,73 @@ public struct GatewayService: Service {
         )
     }
 
+    /// Publishes the question, or refuses with 503 at once when the gateway is not ready or no broker
+    /// answers, and after `publishTimeout` at most when the broker does not acknowledge it in time. A
+    /// refused question may still reach Kafka later (the send cannot be recalled): its answer then goes
+    /// to `rag.answers` like any other, and a client that retries asks anew under a new id.
     private func publish(_ question: QuestionAsked) async throws {
         guard readiness.current == .ready else {
-            throw APIError(.serviceUnavailable, code: "not_ready", message: "the gateway is \(readiness.current.rawValue); try again shortly")
+            let state = readiness.current
+            let reason = state == .unavailable ? "cannot reach \(readiness.failingChecks.joined(separator: ", "))" : "is \(state.rawValue)"
+            throw APIError(.serviceUnavailable, code: state == .unavailable ? "queue_unavailable" : "not_ready", message: "the gateway \(reason); try again shortly", headers: Self.retryAfter)
         }
-        do {
+        let publisher = self.publisher
+        let outcome = await Self.within(configuration.publishTimeout) {
             try await publisher.publish(question, type: EventTypes.questionAsked, topic: Topics.questions, key: question.id, trace: .random())
-        } catch {
+        }
+        switch outcome {
+        case .finished:
+            return
+        case .failed(let error):
             logger.error("could not publish question", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
-            throw APIError(.serviceUnavailable, code: "queue_unavailable", message: "the question could not be queued; try again")
+        case .timedOut:
+            logger.error("question not acknowledged in time", metadata: [LogKeys.questionID: "\(question.id)", "timeout": "\(configuration.publishTimeout)"])
+        }
+        throw APIError(.serviceUnavailable, code: "queue_unavailable", message: "the question could not be queued; try again", headers: Self.retryAfter)
+    }
+
+    static let retryAfter: HTTPFields = [.retryAfter: "1"]
+
+    /// Resumes a continuation with the first of several outcomes; later ones are dropped.
+    final class FirstOutcome: Sendable {
+        private let continuation: CheckedContinuation<Outcome, Never>
+        private let decided = Mutex(false)
+
+        init(_ continuation: CheckedContinuation<Outcome, Never>) {
+            self.continuation = continuation
+        }
+
+        func resume(_ outcome: Outcome) {
+            let first = decided.withLock { done in
+                defer { done = true }
+                return !done
+            }
+            if first { continuation.resume(returning: outcome) }
+        }
+    }
+
+    enum Outcome: Sendable {
+        case finished, failed(any Error), timedOut
+    }
+
+    /// Runs `operation` in a task of its own and returns when it ends or `limit` passes, whichever comes
+    /// first; past the limit the operation goes on in the background (a Kafka send cannot be recalled).
+    static func within(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Void) async -> Outcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let first = FirstOutcome(continuation)
+            let work = Task {
+                do {
+                    try await operation()
+                    first.resume(.finished)
+                } catch {
+                    first.resume(.failed(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                first.resume(.timedOut)
+                withExtendedLifetime(work) {}
+            }
         }
     }
 

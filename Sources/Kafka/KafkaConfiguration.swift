@@ -69,10 +69,18 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var maxPollIntervalMilliseconds: Int = 300_000
     /// `auto.commit.interval.ms` for offsets stored after processing.
     public var autoCommitIntervalMilliseconds: Int = 1_000
-    /// Reads only what is produced after each partition is assigned, ignoring committed offsets, and
-    /// commits nothing: for listeners that need live events only (the gateway's answer listener).
-    /// The start position is fixed at assignment, so nothing produced after `assignment` is non-empty is missed.
-    public var startAtEndOnAssign: Bool = false
+    /// Where each assigned partition is read from, ignoring committed offsets (and committing nothing),
+    /// for listeners that do not share work: nil reads from the group's committed offsets.
+    public var startOnAssign: StartPosition?
+
+    /// A start position fixed at assignment, so that nothing produced after `assignment` is non-empty is missed.
+    public enum StartPosition: Sendable, Hashable {
+        /// What is produced from now on (the high watermark).
+        case end
+        /// Everything stamped at or after this long ago (`offsetsForTimes`), then live: how a new gateway
+        /// rebuilds the answers of the async deadline window.
+        case recent(Duration)
+    }
 
     public init(client: KafkaClientConfiguration, groupID: String) {
         self.client = client
@@ -82,7 +90,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     var properties: [String: String] {
         var properties = client.baseProperties
         properties["group.id"] = groupID
-        properties["enable.auto.commit"] = startAtEndOnAssign ? "false" : "true"
+        properties["enable.auto.commit"] = startOnAssign == nil ? "true" : "false"
         properties["enable.auto.offset.store"] = "false"
         properties["auto.commit.interval.ms"] = String(autoCommitIntervalMilliseconds)
         properties["auto.offset.reset"] = startFromEarliest ? "earliest" : "latest"

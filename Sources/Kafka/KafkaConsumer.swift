@@ -81,6 +81,13 @@ public final class KafkaConsumer: KafkaClient {
         await client.shared.waitForAssignment(of: topic)
     }
 
+    /// Returns once the group has given this consumer its first assignment, even an empty one (a member
+    /// of a group with more members than partitions): from then on it takes its share. Early on
+    /// cancellation or shutdown.
+    public func waitUntilJoined() async {
+        await client.shared.waitForAssignment(of: nil)
+    }
+
     /// The high watermark (the offset the next record will get) of each partition, asked of its leader.
     /// The query blocks, so it runs on a thread of its own.
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {

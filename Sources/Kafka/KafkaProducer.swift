@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// An idempotent producer (`acks=all`) whose `send` returns once the broker has acknowledged the record.
 ///
@@ -10,6 +11,7 @@ import ServiceLifecycle
 public final class KafkaProducer: Service, KafkaClient {
     private let client: RDKafkaProducer
     private let lifecycle = ClientLifecycle(client: "producer")
+    private let reachable = Flag(true)
     private let messageTimeout: Duration
     private let logger: Logger
 
@@ -52,8 +54,21 @@ public final class KafkaProducer: Service, KafkaClient {
         let pollLoop = BlockingLoopThread(name: "kafka-producer-poll") {
             client.poll(milliseconds: 50)
         }
+        // A broker that stops answering (down, partitioned, frozen) is noticed within about a second, so
+        // that callers can refuse work at once instead of waiting for a send to time out.
+        let reachable = self.reachable
+        let probe = BlockingLoopThread(name: "kafka-producer-probe") {
+            reachable.value.store(client.brokersAnswer(within: 1_000), ordering: .relaxed)
+            Thread.sleep(forTimeInterval: 0.25)
+        }
         await lifecycle.waitUntilStopped(orGracefulShutdown: true)
+        await onDedicatedThread { probe.stopAndWait() }
         await close(stoppingAfterFlush: pollLoop)
+    }
+
+    /// Whether a broker answered the last metadata probe (about every second while `run()` runs).
+    public var isReachable: Bool {
+        reachable.value.load(ordering: .relaxed)
     }
 
     /// Flushes, then stops serving delivery reports; records still pending fail their `send`. Waits for a
@@ -76,5 +91,14 @@ public final class KafkaProducer: Service, KafkaClient {
         }
         client.failAll(KafkaError(code: .closed, message: "producer closed before delivery"))
         lifecycle.markClosed()
+    }
+}
+
+/// A flag shared with a poll thread (an `Atomic` cannot be captured by its closure).
+final class Flag: Sendable {
+    let value: Atomic<Bool>
+
+    init(_ initial: Bool) {
+        value = Atomic(initial)
     }
 }

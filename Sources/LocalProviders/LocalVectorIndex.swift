@@ -6,6 +6,10 @@ import RAGCore
 ///
 /// Files are replaced atomically on every change, and each read checks their modification time, so a
 /// Retriever process sees what an IngestWorker process wrote.
+///
+/// The directory also records the embedding model of its vectors (`EmbeddingModelRecord`), so that vectors
+/// of two models never mix: an index bound to its embedder (`init(directory:model:)` or `bind`) refuses
+/// another model at start, and every index refuses vectors of another dimension than those it holds.
 public actor LocalVectorIndex: VectorIndex {
     private struct StoredEntry: Codable, Sendable {
         var id: String
@@ -29,15 +33,47 @@ public actor LocalVectorIndex: VectorIndex {
         var modified: Date?
     }
 
-    private let directory: URL
-    private var namespacesByName: [String: LoadedNamespace] = [:]
+    /// Only the vectors of a namespace file, to learn their dimension.
+    private struct VectorsOnly: Decodable {
+        struct Entry: Decodable { var vector: [Float] }
+        var entries: [Entry]
+    }
 
-    public init(directory: String) throws {
-        self.directory = URL(fileURLWithPath: directory, isDirectory: true)
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+    private let directory: URL
+    private let record: EmbeddingModelRecord
+    private var namespacesByName: [String: LoadedNamespace] = [:]
+    /// The model of the embedder this index serves, once bound.
+    public private(set) var boundModel: EmbeddingModel?
+
+    /// Opens (creating it if needed) the index in `directory`; with `model`, binds it to that model as
+    /// `bind` does, and throws `EmbeddingModelError` if the directory holds vectors of another one.
+    public init(directory: String, model: EmbeddingModel? = nil) throws {
+        let url = URL(fileURLWithPath: directory, isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let record = EmbeddingModelRecord(directory: url)
+        if let model { try LocalVectorIndex.bindDirectory(url, record: record, to: model) }
+        boundModel = model
+        self.directory = url
+        self.record = record
+    }
+
+    /// Binds this index to the embedder that fills or searches it; call it once at start. An index without
+    /// vectors or record records `model`; one that records the same model and dimension is fine; one from
+    /// before the record (vectors, no record) records `model` if its vectors have that dimension. Otherwise
+    /// throws `EmbeddingModelError` (`.otherModel`), one line naming both models and how to fix it.
+    public func bind(model: String, dimensions: Int) throws {
+        let requested = EmbeddingModel(id: model, dimensions: dimensions)
+        try Self.bindDirectory(directory, record: record, to: requested)
+        boundModel = requested
+    }
+
+    /// The model recorded in the index at `directory`, or nil when it records none.
+    public static func recordedModel(inDirectory directory: String) throws -> EmbeddingModel? {
+        try EmbeddingModelRecord(directory: URL(fileURLWithPath: directory, isDirectory: true)).read()
     }
 
     public func upsert(_ entries: [IndexEntry]) async throws {
+        try checkDimensions(of: entries)
         let byNamespace = Dictionary(grouping: entries, by: \.namespace)
         for (namespace, group) in byNamespace {
             var loaded = try load(namespace)
@@ -53,6 +89,10 @@ public actor LocalVectorIndex: VectorIndex {
     }
 
     public func query(vector: [Float], topK: Int, namespace: String?) async throws -> [RetrievedMatch] {
+        try checkBinding(beforeWriting: false)
+        if let boundModel, vector.count != boundModel.dimensions {
+            throw EmbeddingModelError.otherDimensions(vector.count, vectorID: nil, held: boundModel, dimensions: boundModel.dimensions, directory: directory.path)
+        }
         let target = VectorMath.normalized(vector)
         let names = try namespace.map { [$0] } ?? namespaces()
         var matches: [RetrievedMatch] = []
@@ -91,7 +131,8 @@ public actor LocalVectorIndex: VectorIndex {
     }
 
     public func vectors(in namespace: String) throws -> [KnowledgeVector] {
-        try load(namespace).entries.sorted { $0.key < $1.key }.map { vectorID, entry in
+        try checkBinding(beforeWriting: false)
+        return try load(namespace).entries.sorted { $0.key < $1.key }.map { vectorID, entry in
             KnowledgeVector(
                 vectorID: vectorID, entryID: entry.id, question: entry.matchedQuestion ?? entry.question,
                 answer: entry.answer, context: entry.context, vector: entry.vector
@@ -141,5 +182,82 @@ public actor LocalVectorIndex: VectorIndex {
             loaded.modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
         }
         namespacesByName[namespace] = loaded
+    }
+
+    // MARK: The embedding model
+
+    /// Refuses a batch whose vectors differ in dimension from the index's (bound, recorded, or those it
+    /// holds), or from each other.
+    private func checkDimensions(of entries: [IndexEntry]) throws {
+        guard let first = entries.first else { return }
+        try checkBinding(beforeWriting: true)
+        let held = try boundModel ?? currentRecord()
+        guard let dimensions = try held?.dimensions ?? storedDimension() else {
+            if let odd = entries.first(where: { $0.vector.count != first.vector.count }) {
+                throw EmbeddingModelError.mixedDimensions([first.vector.count, odd.vector.count], vectorID: odd.vectorID, directory: directory.path)
+            }
+            return
+        }
+        if let odd = entries.first(where: { $0.vector.count != dimensions }) {
+            throw EmbeddingModelError.otherDimensions(odd.vector.count, vectorID: odd.vectorID, held: held, dimensions: dimensions, directory: directory.path)
+        }
+    }
+
+    /// Checks that the record still names the bound model: the directory may have been removed and filled by
+    /// another process since. Before a write, a record that went missing is written again.
+    private func checkBinding(beforeWriting: Bool) throws {
+        guard let boundModel else { return }
+        switch try currentRecord() {
+        case .some(let recorded) where recorded == boundModel:
+            return
+        case .some(let recorded):
+            let holdsVectors = try !namespaces().isEmpty
+            throw EmbeddingModelError.otherModel(recorded, requested: boundModel, directory: directory.path, holdsVectors: holdsVectors)
+        case .none:
+            guard beforeWriting else { return }
+            try Self.bindDirectory(directory, record: record, to: boundModel)
+        }
+    }
+
+    /// The recorded model, read on every call: a tiny file, and a directory replaced within the same clock
+    /// tick would fool a check of its modification time.
+    private func currentRecord() throws -> EmbeddingModel? {
+        try record.read()
+    }
+
+    /// The dimension of a stored vector, or nil when the index holds none.
+    private func storedDimension() throws -> Int? {
+        for name in try namespaces() {
+            if let entry = try load(name).entries.values.first { return entry.vector.count }
+        }
+        return nil
+    }
+
+    /// Binds the index in `directory` to `model` (see `bind(model:dimensions:)`).
+    private static func bindDirectory(_ directory: URL, record: EmbeddingModelRecord, to model: EmbeddingModel) throws {
+        let recorded: EmbeddingModel
+        if let existing = try record.read() {
+            recorded = existing
+        } else {
+            let stored = try storedDimensions(in: directory)
+            guard stored.isEmpty || stored == [model.dimensions] else {
+                throw EmbeddingModelError.unrecordedModel(dimensions: stored.sorted(), requested: model, directory: directory.path)
+            }
+            recorded = try record.create(model)
+        }
+        guard recorded != model else { return }
+        let holdsVectors = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.contains { $0.hasSuffix(".json") } ?? false
+        throw EmbeddingModelError.otherModel(recorded, requested: model, directory: directory.path, holdsVectors: holdsVectors)
+    }
+
+    /// The dimensions of the vectors stored in `directory`, read from its files (an index without record).
+    private static func storedDimensions(in directory: URL) throws -> Set<Int> {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var dimensions: Set<Int> = []
+        for file in files where file.hasSuffix(".json") {
+            let data = try Data(contentsOf: directory.appendingPathComponent(file))
+            dimensions.formUnion(try JSONDecoder().decode(VectorsOnly.self, from: data).entries.map(\.vector.count))
+        }
+        return dimensions
     }
 }

@@ -11,11 +11,17 @@ public enum HealthRoutes {
         router.get("/readyz") { _, _ in
             // A process running several roles is ready when all of them are.
             let states = readiness.map(\.current)
-            let state: Readiness.State = states.contains(.stopping) ? .stopping : states.allSatisfy { $0 == .ready } ? .ready : .starting
+            let state: Readiness.State = states.contains(.stopping) ? .stopping
+                : states.contains(.starting) ? .starting
+                : states.contains(.unavailable) ? .unavailable : .ready
+            let unavailable = Array(Set(readiness.flatMap(\.failingChecks))).sorted()
+            let body = state == .unavailable
+                ? #"{"status":"unavailable","unavailable":[\#(unavailable.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+                : #"{"status":"\#(state.rawValue)"}"#
             return Response(
                 status: state == .ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"\#(state.rawValue)"}"#))
+                body: .init(byteBuffer: ByteBuffer(string: body))
             )
         }
         router.get("/metrics") { _, _ in

@@ -17,6 +17,8 @@ public protocol RecordStream: Sendable {
     var assignment: Set<KafkaTopicPartition> { get }
     /// Returns once a partition of `topic` is assigned (an event, not a poll), or on cancellation or shutdown.
     func waitForAssignment(of topic: String) async
+    /// Returns once the group has given this reader its first assignment, even an empty one.
+    func waitUntilJoined() async
     /// The offset the next record of each partition will get.
     func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64]
     /// Stops fetching and commits what was marked processed.
@@ -26,6 +28,9 @@ public protocol RecordStream: Sendable {
 /// Where a role's records go. `send` returns once the broker has acknowledged the record.
 public protocol RecordSink: Sendable {
     func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement
+    /// Whether a broker answered recently: false while none is reachable, so that `/readyz` and new
+    /// requests can refuse at once instead of waiting for a send to time out.
+    var isReachable: Bool { get }
 }
 
 extension KafkaConsumer: RecordStream {}

@@ -78,7 +78,7 @@ extension OpenAICompatibleConfiguration: ConfigurationSection {
         model = reader.string(Settings.llmModel, default: d.model)
         apiKey = reader.optionalString(Settings.llmAPIKey)
         maxTokens = try reader.positiveInt(Settings.llmMaxTokens, default: d.maxTokens)
-        temperature = reader.double(Settings.llmTemperature, default: d.temperature)
+        temperature = try reader.double(Settings.llmTemperature, default: d.temperature)
         timeout = try reader.positiveSeconds(Settings.llmTimeout, default: d.timeout)
         stream = try reader.boolean(Settings.llmStream) ?? d.stream
     }

@@ -44,12 +44,30 @@ extension ConfigReader {
         string(forKey: setting.key, isSecret: setting.isSecret).flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    public func int(_ setting: Setting, default value: Int) -> Int {
-        int(forKey: setting.key, default: value)
+    /// A whole number; a value that is set but is not one stops the process (a mistyped limit must never
+    /// fall back to its default unnoticed).
+    public func int(_ setting: Setting, default value: Int) throws -> Int {
+        if let parsed = int(forKey: setting.key) { return parsed }
+        guard let text = string(forKey: setting.key, isSecret: setting.isSecret) else { return value }
+        guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ConfigurationError(setting: setting, problem: "must be a whole number, got \"\(text)\"")
+        }
+        return parsed
     }
 
-    public func double(_ setting: Setting, default value: Double) -> Double {
-        double(forKey: setting.key, default: value)
+    /// A number; a value that is set but is not one stops the process.
+    public func double(_ setting: Setting, default value: Double) throws -> Double {
+        if let parsed = double(forKey: setting.key) { return parsed }
+        guard let text = string(forKey: setting.key, isSecret: setting.isSecret) else { return value }
+        guard let parsed = Double(text.trimmingCharacters(in: .whitespaces)), parsed.isFinite else {
+            throw ConfigurationError(setting: setting, problem: "must be a number, got \"\(text)\"")
+        }
+        return parsed
+    }
+
+    /// Whether the setting has a value at all.
+    public func isSet(_ setting: Setting) -> Bool {
+        string(forKey: setting.key, isSecret: setting.isSecret) != nil || int(forKey: setting.key) != nil
     }
 
     public func list(_ setting: Setting) -> [String] {
@@ -58,14 +76,14 @@ extension ConfigReader {
 
     /// A whole number that must be over zero.
     public func positiveInt(_ setting: Setting, default value: Int) throws -> Int {
-        let read = int(setting, default: value)
+        let read = try int(setting, default: value)
         guard read > 0 else { throw ConfigurationError(setting: setting, problem: "must be positive, got \(read)") }
         return read
     }
 
     /// A number that must be over zero.
     public func positiveDouble(_ setting: Setting, default value: Double) throws -> Double {
-        let read = double(setting, default: value)
+        let read = try double(setting, default: value)
         guard read > 0 else { throw ConfigurationError(setting: setting, problem: "must be positive, got \(read)") }
         return read
     }
@@ -77,7 +95,7 @@ extension ConfigReader {
 
     /// A TCP port (0 allowed where it turns the listener off).
     public func port(_ setting: Setting, default value: Int, allowZero: Bool = false) throws -> Int {
-        let read = int(setting, default: value)
+        let read = try int(setting, default: value)
         guard (allowZero ? 0 : 1)...65535 ~= read else { throw ConfigurationError(setting: setting, problem: "is not a TCP port: \(read)") }
         return read
     }

@@ -38,9 +38,10 @@ public enum ProviderFactory {
         }
     }
 
-    public static func index(_ configuration: RaglineConfiguration) throws -> any VectorIndex {
+    /// The configured index; a local one bound to `embedder`'s model (it refuses vectors of another).
+    public static func index(_ configuration: RaglineConfiguration, embedder: (any Embedder)? = nil) throws -> any VectorIndex {
         switch configuration.providers.vectorIndex {
-        case "local": return try localIndex(configuration)
+        case "local": return try localIndex(configuration, embedder: embedder)
         case "pinecone":
             let pinecone = try pineconeConfiguration(configuration)
             guard pinecone.indexName != nil || pinecone.indexHost != nil else {
@@ -59,8 +60,9 @@ public enum ProviderFactory {
         return configuration.pinecone
     }
 
-    public static func localIndex(_ configuration: RaglineConfiguration) throws -> LocalVectorIndex {
-        try LocalVectorIndex(directory: configuration.indexDirectory)
+    /// The embedded index; bound to `embedder`'s model when given (nil: read it, as counts do).
+    public static func localIndex(_ configuration: RaglineConfiguration, embedder: (any Embedder)? = nil) throws -> LocalVectorIndex {
+        try LocalVectorIndex(directory: configuration.indexDirectory, model: embedder.map { EmbeddingModel(of: $0) })
     }
 
     public static func chatModel(_ configuration: RaglineConfiguration) throws -> any ChatModel {

@@ -56,7 +56,7 @@ public struct RaglineConfiguration: Sendable {
         aws = try AWSConfiguration(reader: reader)
         localKnowledge = try LocalKnowledgeConfiguration(reader: reader)
         // One admin port setting; each role keeps its own default so that roles can share a host.
-        if reader.int(forKey: Settings.adminPort.key) != nil {
+        if reader.isSet(Settings.adminPort) {
             let port = try reader.port(Settings.adminPort, default: 0, allowZero: true)
             retriever.adminPort = port
             responder.adminPort = port

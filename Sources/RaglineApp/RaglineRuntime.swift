@@ -61,6 +61,8 @@ public struct RaglineRuntime: Sendable {
 
         for role in roles {
             let roleReadiness = readiness[role] ?? Readiness()
+            // Every role publishes: it is unavailable while no broker answers (the gateway adds this itself).
+            if role != .gateway { roleReadiness.addCheck("kafka") { producer.isReachable } }
             switch role {
             case .retriever:
                 let models = KnowledgeModels(caughtUp: false)
@@ -105,7 +107,9 @@ public struct RaglineRuntime: Sendable {
                 httpServers.append(GatewayService(
                     configuration: gateway, publisher: publisher, store: store,
                     answers: try consumer(group: ConsumerGroups.gatewayAnswers(instance: gateway.instanceID), topics: [Topics.questions, Topics.answers], maxInFlight: 256) {
-                        $0.startAtEndOnAssign = true
+                        // Rebuilds the answers of the async deadline window, so that any instance, new or
+                        // restarted, answers polls for them.
+                        $0.startOnAssign = .recent(gateway.asyncTimeout)
                     },
                     callbacks: try consumer(group: ConsumerGroups.gatewayCallbacks, topics: [Topics.answers], maxInFlight: 16),
                     callbackSigner: CallbackSigner(secret: secret), readiness: roleReadiness,

@@ -15,7 +15,8 @@ public struct RoleProviders: Sendable {
     public init(needs: Role.Needs, configuration: RaglineConfiguration, objectStore: (any ObjectStore)? = nil) throws {
         self.needs = needs
         embedderValue = needs.contains(.embedder) ? try ProviderFactory.embedder(configuration) : nil
-        indexValue = needs.contains(.index) ? try ProviderFactory.index(configuration) : nil
+        // The index is bound to the embedder's model: vectors of two models never mix.
+        indexValue = needs.contains(.index) ? try ProviderFactory.index(configuration, embedder: embedderValue) : nil
         chatModelValue = needs.contains(.chatModel) ? try ProviderFactory.chatModel(configuration) : nil
         objectStoreValue = needs.contains(.objectStore) ? try objectStore ?? ProviderFactory.objectStore(configuration) : nil
     }

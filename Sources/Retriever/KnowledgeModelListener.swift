@@ -26,47 +26,21 @@ public struct KnowledgeModelListener: Service {
     }
 
     public func run() async throws {
-        let consumed = ConsumedOffsets()
+        let catchUp = CatchUp()
         await withDiscardingTaskGroup { group in
             group.addTask {
-                await markCaughtUp(consumed: consumed)
+                // From then on this retriever knows every model published before it started.
+                await catchUp.wait(for: loop.consumer, topic: Topics.knowledgeModels, logger: logger)
+                guard !Task.isCancelled else { return }
+                await models.markCaughtUp()
+                let namespaces = await models.namespaces
+                logger.info("knowledge models read up to the start", metadata: ["namespaces": "\(namespaces)"])
             }
             await loop.run { message in
                 await apply(message)
-                consumed.offsets.withLock { $0[message.topicPartition] = message.offset + 1 }
+                catchUp.consumed(message)
             }
             group.cancelAll()
-        }
-    }
-
-    /// Once partitions are assigned, reads their high watermarks and waits until consumption reaches them:
-    /// from then on this retriever knows every model published before it started.
-    func markCaughtUp(consumed: ConsumedOffsets) async {
-        let consumer = loop.consumer
-        while !Task.isCancelled {
-            await consumer.waitForAssignment(of: Topics.knowledgeModels)
-            let assigned = consumer.assignment
-            guard !assigned.isEmpty else {
-                // Revoked again, or shutting down: wait a moment rather than spin.
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            do {
-                let watermarks = try await consumer.highWatermarks(assigned, timeout: .seconds(5))
-                while !Task.isCancelled {
-                    let positions = consumed.offsets.withLock { $0 }
-                    if watermarks.allSatisfy({ $0.value == 0 || (positions[$0.key] ?? 0) >= $0.value }) {
-                        await models.markCaughtUp()
-                        let namespaces = await models.namespaces
-                        logger.info("knowledge models read up to the start", metadata: ["namespaces": "\(namespaces)"])
-                        return
-                    }
-                    try? await Task.sleep(for: .milliseconds(20))
-                }
-            } catch {
-                logger.warning("high watermarks of the models topic unknown; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
         }
     }
 
@@ -80,9 +54,4 @@ public struct KnowledgeModelListener: Service {
             logger.error("knowledge model record skipped", metadata: ["reason": "\(error.reason)", "kafka.offset": "\(message.offset)"])
         }
     }
-}
-
-/// The next offset to read of each partition, as the listener consumes (read by the catch-up check).
-final class ConsumedOffsets: Sendable {
-    let offsets = Mutex<[KafkaTopicPartition: Int64]>([:])
 }

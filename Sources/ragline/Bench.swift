@@ -96,7 +96,7 @@ struct Bench: AsyncParsableCommand {
             let producer = try KafkaProducer(configuration: .init(client: client), logger: logger)
             var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "bench-hop")
             consumerConfiguration.fetchWaitMaxMilliseconds = fetchWaitMs
-            consumerConfiguration.startAtEndOnAssign = true
+            consumerConfiguration.startOnAssign = .end
             let consumer = try KafkaConsumer(configuration: consumerConfiguration, topics: ["bench.hop"], logger: logger)
             return try await producer.whileRunning {
                 try await consumer.whileRunning {

@@ -49,6 +49,19 @@ import Testing
         #expect(throws: ConfigurationError.self) { try configuration(["RAGLINE_TOP_K": "50"]) }
     }
 
+    /// A mistyped number never falls back to its default unnoticed.
+    @Test(arguments: [
+        ("RAGLINE_MAX_BODY_BYTES", "12abc", "configuration error: RAGLINE_MAX_BODY_BYTES must be a whole number, got \"12abc\""),
+        ("RAGLINE_TOP_K", "lots", "configuration error: RAGLINE_TOP_K must be a whole number, got \"lots\""),
+        ("RAGLINE_CLARIFY_MARGIN", "0.o1", "configuration error: RAGLINE_CLARIFY_MARGIN must be a number, got \"0.o1\""),
+        ("RAGLINE_ADMIN_PORT", "90a", "configuration error: RAGLINE_ADMIN_PORT must be a whole number, got \"90a\""),
+        ("LLM_STREAM", "maybe", "configuration error: LLM_STREAM must be true or false, got \"maybe\""),
+        ("RAGLINE_PUBLISH_TIMEOUT_SECONDS", "soon", "configuration error: RAGLINE_PUBLISH_TIMEOUT_SECONDS must be a number, got \"soon\""),
+    ])
+    func malformedNumbersStopTheProcess(variable: String, value: String, message: String) {
+        #expect { try configuration([variable: value]) } throws: { "\($0)" == message }
+    }
+
     @Test func everySettingIsInTheTable() {
         let table = Settings.markdownTable()
         for setting in Settings.all {

@@ -21,11 +21,36 @@ public final class InMemoryBus: RecordSink {
     }
 
     private let state = Mutex(State())
+    /// While stalled, sends wait (a frozen broker) and the bus reports itself unreachable.
+    private let stall = Mutex<(stalled: Bool, unreachable: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, false, []))
 
     public init() {}
 
+    public var isReachable: Bool { !stall.withLock { $0.unreachable } }
+
+    /// Freezes the bus: sends wait until `resume()`. A frozen broker is usually noticed (`isReachable`
+    /// false); `noticed: false` is the moment before it is.
+    public func freeze(noticed: Bool = true) {
+        stall.withLock { $0.stalled = true; $0.unreachable = noticed }
+    }
+
+    public func resume() {
+        let waiting = stall.withLock { stall in
+            defer { stall = (false, false, []) }
+            return stall.waiting
+        }
+        for sender in waiting { sender.resume() }
+    }
+
     public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
-        state.withLock { state in
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let proceed = stall.withLock { stall in
+                if stall.stalled { stall.waiting.append(continuation) }
+                return !stall.stalled
+            }
+            if proceed { continuation.resume() }
+        }
+        return state.withLock { state in
             let offset = Int64(state.logs[record.topic]?.count ?? 0)
             let message = KafkaConsumerMessage(
                 topic: record.topic, partition: 0, offset: offset, key: record.key, value: record.value, headers: record.headers, timestamp: Date()
@@ -103,6 +128,8 @@ public final class InMemoryRecordStream: RecordStream {
     }
 
     public func waitForAssignment(of topic: String) async {}
+
+    public func waitUntilJoined() async {}
 
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
         Dictionary(uniqueKeysWithValues: partitions.map { ($0, $0.partition == 0 ? bus.highWatermark(of: $0.topic) : 0) })

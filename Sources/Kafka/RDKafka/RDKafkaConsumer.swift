@@ -12,7 +12,7 @@ final class RDKafkaConsumer: Sendable {
 
     init(configuration: KafkaConsumerConfiguration, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger) throws {
         let shared = ConsumerShared(
-            maxInFlight: configuration.maxInFlight, startAtEnd: configuration.startAtEndOnAssign, continuation: continuation, logger: logger,
+            maxInFlight: configuration.maxInFlight, startOnAssign: configuration.startOnAssign, continuation: continuation, logger: logger,
             oauthBearerTokenProvider: configuration.client.oauthBearerTokenProvider
         )
         let conf = try RDKafkaConfig.make(configuration.properties)
@@ -97,18 +97,21 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
     private struct State {
         var tracker = OffsetTracker()
         var assigned: Set<KafkaTopicPartition> = []
+        /// Whether the group has assigned this member its partitions at least once (possibly none).
+        var joined = false
         var stopping = false
         /// Tasks waiting for a partition of a topic, woken by the rebalance callback.
-        var assignmentWaiters: [UInt64: (topic: String, continuation: CheckedContinuation<Void, Never>)] = [:]
+        /// Keyed by waiter; a nil topic waits for the first assignment of any partitions, or of none.
+        var assignmentWaiters: [UInt64: (topic: String?, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiter: UInt64 = 0
     }
     private let state = Mutex(State())
 
-    private let startAtEnd: Bool
+    private let startOnAssign: KafkaConsumerConfiguration.StartPosition?
 
-    init(maxInFlight: Int, startAtEnd: Bool, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger, oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?) {
+    init(maxInFlight: Int, startOnAssign: KafkaConsumerConfiguration.StartPosition?, continuation: AsyncStream<KafkaConsumerMessage>.Continuation, logger: Logger, oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?) {
         self.slots = SlotGate(slots: maxInFlight)
-        self.startAtEnd = startAtEnd
+        self.startOnAssign = startOnAssign
         self.continuation = continuation
         self.logger = logger
         super.init(oauthBearerTokenProvider: oauthBearerTokenProvider)
@@ -125,7 +128,9 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         for waiter in waiters { waiter.continuation.resume() }
     }
 
-    func waitForAssignment(of topic: String) async {
+    /// Returns once a partition of `topic` is assigned, or (nil) once the group has given this member its
+    /// first assignment, even an empty one; early on cancellation or shutdown.
+    func waitForAssignment(of topic: String?) async {
         let id = state.withLock { state in
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
@@ -133,7 +138,7 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
-                    if state.stopping || Task.isCancelled || state.assigned.contains(where: { $0.topic == topic }) { return true }
+                    if state.stopping || Task.isCancelled || (topic == nil ? state.joined : state.assigned.contains(where: { $0.topic == topic })) { return true }
                     state.assignmentWaiters[id] = (topic, continuation)
                     return false
                 }
@@ -187,23 +192,14 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         let changed = Self.partitions(of: partitions)
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            if startAtEnd, let partitions {
-                // Fix each start offset now (the high watermark), rather than lazily at the first fetch.
-                for index in 0..<Int(partitions.pointee.cnt) {
-                    var low: Int64 = 0
-                    var high: Int64 = 0
-                    let element = partitions.pointee.elems + index
-                    if rd_kafka_query_watermark_offsets(rk, element.pointee.topic, element.pointee.partition, &low, &high, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                        element.pointee.offset = high
-                    } else {
-                        element.pointee.offset = -1 // RD_KAFKA_OFFSET_END
-                    }
-                }
+            if let startOnAssign, let partitions {
+                Self.fixStartOffsets(partitions, at: startOnAssign, rk: rk, logger: logger)
             }
             let woken = state.withLock { state in
                 state.assigned.formUnion(changed)
                 let topics = Set(changed.map(\.topic))
-                let ready = state.assignmentWaiters.filter { topics.contains($0.value.topic) }
+                state.joined = true
+                let ready = state.assignmentWaiters.filter { $0.value.topic.map(topics.contains) ?? true }
                 for id in ready.keys { state.assignmentWaiters[id] = nil }
                 return ready.values.map(\.continuation)
             }
@@ -226,6 +222,38 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
                 state.tracker.revokeAll()
             }
             _ = rd_kafka_assign(rk, nil)
+        }
+    }
+
+    /// Sets each assigned partition's start offset now, rather than lazily at the first fetch: the high
+    /// watermark for `.end`, the first offset stamped at or after the cut-off for `.recent` (the high
+    /// watermark where nothing is that recent).
+    private static func fixStartOffsets(_ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, at start: KafkaConsumerConfiguration.StartPosition, rk: OpaquePointer, logger: Logger) {
+        let count = Int(partitions.pointee.cnt)
+        var highs: [Int64] = []
+        for index in 0..<count {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let element = partitions.pointee.elems + index
+            let found = rd_kafka_query_watermark_offsets(rk, element.pointee.topic, element.pointee.partition, &low, &high, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR
+            highs.append(found ? high : -1) // -1: RD_KAFKA_OFFSET_END
+        }
+        guard case .recent(let window) = start else {
+            for index in 0..<count { partitions.pointee.elems[index].offset = highs[index] }
+            return
+        }
+        // offsets_for_times takes the timestamp (ms) in each element's offset and answers with an offset.
+        let cutOff = Int64((Date().timeIntervalSince1970 - Double(window.components.seconds) - Double(window.components.attoseconds) / 1e18) * 1000)
+        guard let query = rd_kafka_topic_partition_list_copy(partitions) else { return }
+        defer { rd_kafka_topic_partition_list_destroy(query) }
+        for index in 0..<count { query.pointee.elems[index].offset = cutOff }
+        let result = rd_kafka_offsets_for_times(rk, query, 5_000)
+        for index in 0..<count {
+            let offset = query.pointee.elems[index].offset
+            partitions.pointee.elems[index].offset = result == RD_KAFKA_RESP_ERR_NO_ERROR && offset >= 0 ? offset : highs[index]
+        }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("offsets for the recent window unknown; reading from the end", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(result)))"])
         }
     }
 

@@ -82,6 +82,15 @@ final class RDKafkaProducer: Sendable {
         rd_kafka_poll(handle.pointer, milliseconds)
     }
 
+    /// Asks the cluster for metadata: true when a broker answered within `milliseconds` (blocks that long
+    /// at most). A frozen or unreachable cluster times out.
+    func brokersAnswer(within milliseconds: Int32) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let result = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, milliseconds)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        return result == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
     /// Blocks until every queued record is delivered or `milliseconds` pass; returns how many are left.
     func flush(milliseconds: Int32) -> Int {
         _ = rd_kafka_flush(handle.pointer, milliseconds)

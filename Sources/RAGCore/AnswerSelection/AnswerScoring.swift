@@ -65,15 +65,15 @@ extension AnswerScoring: ConfigurationSection {
             guard let threshold = Double(text) else { throw ConfigurationError(setting: Settings.noMatchThreshold, problem: "must be a number, got \"\(text)\"") }
             noMatchThreshold = threshold
         }
-        clarifyMargin = reader.double(Settings.clarifyMargin, default: d.clarifyMargin)
+        clarifyMargin = try reader.double(Settings.clarifyMargin, default: d.clarifyMargin)
         guard clarifyMargin >= 0 else { throw ConfigurationError(setting: Settings.clarifyMargin, problem: "must be 0 or more") }
         candidates = try reader.positiveInt(Settings.retrievalCandidates, default: d.candidates)
         temperature = try reader.positiveDouble(Settings.scoringTemperature, default: d.temperature)
-        hubnessWeight = reader.double(Settings.hubnessWeight, default: d.hubnessWeight)
-        lexicalWeight = reader.double(Settings.lexicalWeight, default: d.lexicalWeight)
-        classifierWeight = reader.double(Settings.classifierWeight, default: d.classifierWeight)
-        classifierPenalty = reader.double(Settings.classifierPenalty, default: d.classifierPenalty)
-        calibrationQuantile = reader.double(Settings.calibrationQuantile, default: d.calibrationQuantile)
+        hubnessWeight = try reader.double(Settings.hubnessWeight, default: d.hubnessWeight)
+        lexicalWeight = try reader.double(Settings.lexicalWeight, default: d.lexicalWeight)
+        classifierWeight = try reader.double(Settings.classifierWeight, default: d.classifierWeight)
+        classifierPenalty = try reader.double(Settings.classifierPenalty, default: d.classifierPenalty)
+        calibrationQuantile = try reader.double(Settings.calibrationQuantile, default: d.calibrationQuantile)
         guard (0...1).contains(calibrationQuantile) else { throw ConfigurationError(setting: Settings.calibrationQuantile, problem: "must be between 0 and 1") }
     }
 }

@@ -23,6 +23,8 @@ struct CallbackDispatcher: Sendable {
     let abandoned = Counter(label: "ragline_callbacks_failed_total")
 
     let configuration: GatewayConfiguration
+    let deliveredIDs: DeliveredCallbacks
+    let skipped = Counter(label: "ragline_callbacks_duplicates_skipped_total")
 
     init(consumer: any RecordStream, publisher: EventPublisher, signer: CallbackSigner, policy: CallbackTargetPolicy, configuration: GatewayConfiguration, logger: Logger) {
         self.loop = ConsumerLoop(consumer: consumer, logger: logger)
@@ -30,6 +32,7 @@ struct CallbackDispatcher: Sendable {
         self.signer = signer
         self.policy = policy
         self.configuration = configuration
+        self.deliveredIDs = DeliveredCallbacks(capacity: configuration.deliveredCallbacksRemembered)
         self.retry = RetryPolicy(
             maxAttempts: configuration.callbackMaxAttempts, initialDelay: configuration.callbackRetryDelays.lowerBound, maxDelay: configuration.callbackRetryDelays.upperBound
         )
@@ -50,12 +53,20 @@ struct CallbackDispatcher: Sendable {
               let target = event.payload.callbackURL, let url = URL(string: target), let host = url.host
         else { return }
         let answer = event.payload
+        // At least once in principle, once in practice: a repeat of an answer this gateway already called
+        // back (re-read after a stall, or recomputed after a role restart) is dropped.
+        guard !deliveredIDs.contains(answer.id) else {
+            skipped.increment()
+            logger.debug("callback already delivered; repeat dropped", metadata: [LogKeys.questionID: "\(answer.id)"])
+            return
+        }
         let address: String?
         switch await policy.target(of: url) {
         case .refused(let refusal):
             logger.warning("callback refused", metadata: [LogKeys.questionID: "\(answer.id)", "reason": "\(refusal)"])
             abandoned.increment()
             try await publisher.deadLetter(message, reason: refusal, stage: "gateway.callback")
+            deliveredIDs.insert(answer.id)
             return
         case .allowed(let checked):
             address = checked
@@ -76,10 +87,12 @@ struct CallbackDispatcher: Sendable {
                 }
             }
             delivered.increment()
+            deliveredIDs.insert(answer.id)
         } catch {
             logger.error("callback abandoned after retries", metadata: [LogKeys.questionID: "\(answer.id)", LogKeys.error: "\(error)"])
             abandoned.increment()
             try await publisher.deadLetter(message, reason: "callback failed: \(error)", stage: "gateway.callback", attempts: retry.maxAttempts)
+            deliveredIDs.insert(answer.id)
         }
     }
 

@@ -6,27 +6,39 @@ import Glibc
 
 /// Which callback URLs a gateway will POST to. Refuses targets on loopback, private, link-local and other
 /// internal addresses unless the host is allow-listed, so that callbacks cannot probe the network the
-/// gateway runs in (DESIGN 6).
+/// gateway runs in (DESIGN 6). Hosts are compared in the canonical form of `URLHost`, so `2130706433`,
+/// `0x7f.1`, `[::ffff:7f00:1]` and `localhost.` are what they are: loopback.
 public struct CallbackTargetPolicy: Sendable {
+    /// Allow-listed hosts, canonical: lower-cased, without brackets or a trailing dot, IPv4 as a dotted quad.
     public let allowedHosts: Set<String>
 
     public init(allowedHosts: Set<String>) {
-        self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
+        self.allowedHosts = Set(allowedHosts.map { entry in (try? URLHost(parsing: entry))?.canonical ?? entry.lowercased() })
     }
 
-    /// Checks the URL's form and, for literal addresses, the address. Names are checked at delivery.
+    /// At submission: the URL's form (400 `invalid_request`) and its host (422 `callback_not_allowed`).
+    /// Literal addresses in any notation and local names are checked here; other names at delivery.
     func validate(_ text: String) throws(APIError) -> URL {
-        guard text.count <= 2048, let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty
-        else { throw .invalid("field \"callback_url\" must be an absolute http or https URL") }
-        if url.user != nil || url.password != nil { throw .invalid("field \"callback_url\" must not carry credentials") }
-        let normalisedHost = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if !allowedHosts.contains(normalisedHost) {
-            if normalisedHost == "localhost" || normalisedHost.hasSuffix(".localhost") || Self.isInternal(literal: normalisedHost) == true {
-                throw APIError(.unprocessableContent, code: "callback_not_allowed", message: "callback_url host \(host) is a loopback, private or link-local address")
-            }
+        let callback: CallbackURL
+        do {
+            callback = try CallbackURL(parsing: text)
+        } catch let problem as CallbackURLError {
+            throw APIError.invalid("field \"callback_url\" \(problem.reason)")
+        } catch {
+            throw APIError.invalid("field \"callback_url\" must be an absolute http or https URL")
         }
-        return url
+        if let reason = refusal(of: callback.host) {
+            throw APIError(
+                .unprocessableContent, code: "callback_not_allowed",
+                message: "callback_url host \(callback.host.written) is not allowed: \(reason); use a public host (an operator can allow-list it with RAGLINE_CALLBACK_ALLOWED_HOSTS)"
+            )
+        }
+        return callback.url
+    }
+
+    /// Why no callback may go to `host`, or nil; an allow-listed host may always be called.
+    func refusal(of host: URLHost) -> String? {
+        allowedHosts.contains(host.canonical) ? nil : host.refusal
     }
 
     /// What a delivery may connect to: the checked address of the URL's host, or the reason it may not.
@@ -36,21 +48,29 @@ public struct CallbackTargetPolicy: Sendable {
         case refused(String)
     }
 
-    /// At delivery: resolves the host on NIO's blocking-I/O thread pool (never on the cooperative pool) and
-    /// refuses it when any address is internal and it is not allow-listed. The delivery then connects to the
-    /// address checked here, so that a second lookup cannot swap in an internal one (DNS rebinding).
+    /// At delivery: reads the URL as `validate` does (a record on `rag.answers` may come from anywhere),
+    /// resolves a name on NIO's blocking-I/O thread pool (never on the cooperative pool) and refuses it
+    /// when any address is internal and it is not allow-listed. The delivery then connects to the address
+    /// checked here, so that a second lookup cannot swap in an internal one (DNS rebinding). A literal in
+    /// any notation is its own address and is not looked up.
     public func target(of url: URL) async -> Target {
-        guard let host = url.host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return .refused("callback URL has no host") }
-        if allowedHosts.contains(host) { return .allowed(address: nil) }
-        let addresses: [String]
-        if Self.isInternal(literal: host) != nil {
-            addresses = [host]
-        } else {
-            addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }) ?? []
+        let callback: CallbackURL
+        do {
+            callback = try CallbackURL(parsing: url.absoluteString)
+        } catch {
+            return .refused("callback URL \(url.absoluteString.prefix(200)) \(error)")
         }
-        guard let first = addresses.first else { return .refused("callback host \(host) does not resolve") }
-        if let internalAddress = addresses.first(where: { Self.isInternal(literal: $0) == true }) {
-            return .refused("callback host \(host) resolves to internal address \(internalAddress)")
+        let host = callback.host
+        if allowedHosts.contains(host.canonical) { return .allowed(address: nil) }
+        if let refusal = host.refusal { return .refused("callback host \(host.written) is not allowed: \(refusal)") }
+        if let literal = host.literal { return .allowed(address: literal) }
+        let name = host.written
+        let addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.resolve(name) }) ?? []
+        guard let first = addresses.first else { return .refused("callback host \(name) does not resolve") }
+        for address in addresses {
+            if let refusal = Self.refusal(ofResolved: address) {
+                return .refused("callback host \(name) resolves to internal address \(address): \(refusal)")
+            }
         }
         return .allowed(address: first)
     }
@@ -61,27 +81,24 @@ public struct CallbackTargetPolicy: Sendable {
         return nil
     }
 
-    /// True for loopback, private, link-local, CGNAT, unspecified and multicast addresses; nil when
-    /// `host` is not an IP literal.
+    /// Why a resolved address may not be called, or nil. A zone (`fe80::1%eth0`) is dropped before the
+    /// check; what does not read as an address at all is refused (fail closed).
+    static func refusal(ofResolved address: String) -> String? {
+        let bare = String(address.prefix { $0 != "%" })
+        guard let host = try? URLHost(parsing: bare), host.literal != nil else { return "\(address) is not an IP address" }
+        return host.refusal
+    }
+
+    /// True for loopback, private, link-local, CGNAT, unspecified, multicast and reserved addresses; nil
+    /// when `host` is not a canonical IP literal (a dotted quad or IPv6 text; `URLHost` reads the other
+    /// IPv4 notations).
     static func isInternal(literal host: String) -> Bool? {
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 {
-            let value = UInt32(bigEndian: v4.s_addr)
-            let a = value >> 24, b = (value >> 16) & 0xff
-            return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b))
-                || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b)) || a >= 224
+            return URLHost.internalRange(ipv4: UInt32(bigEndian: v4.s_addr)) != nil
         }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: v6) { Array($0) }
-            if bytes[0..<15].allSatisfy({ $0 == 0 }) { return true } // :: and ::1
-            if bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80 { return true } // fe80::/10
-            if (bytes[0] & 0xfe) == 0xfc { return true } // fc00::/7
-            if bytes[0] == 0xff { return true } // multicast
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
-                return isInternal(literal: "\(bytes[12]).\(bytes[13]).\(bytes[14]).\(bytes[15])")
-            }
-            return false
+        if let bytes = URLHost.ipv6Bytes(host) {
+            return URLHost.internalRange(ipv6: bytes) != nil
         }
         return nil
     }

@@ -35,12 +35,27 @@ public struct GatewayConfiguration: Sendable {
     public var callbackAllowedHosts: Set<String> = []
     /// `RAGLINE_CALLBACK_MAX_ATTEMPTS`.
     public var callbackMaxAttempts = 6
+    /// Question ids whose callbacks each gateway remembers, to drop repeats (not a setting).
+    public var deliveredCallbacksRemembered = 100_000
     /// Backoff between callback attempts: doubling from the first delay up to the last (not settings).
     public var callbackRetryDelays: ClosedRange<Duration> = .milliseconds(250) ... .seconds(30)
     /// Connecting to a callback receiver, reading its answer, and the whole request (not settings).
     public var callbackConnectTimeout: Duration = .seconds(5)
     public var callbackReadTimeout: Duration = .seconds(10)
     public var callbackRequestTimeout: Duration = .seconds(15)
+    /// `RAGLINE_RATE_LIMIT_PER_SECOND`: requests per second each API key (without keys: all clients
+    /// together) may make to `/v1/*` on each gateway instance; 0 turns rate limiting off.
+    public var rateLimitPerSecond: Double = 0
+    /// `RAGLINE_RATE_LIMIT_BURST`: requests a client may make at once (its token bucket's size). Nil (or 0
+    /// in the environment): twice the rate, at least 1.
+    public var rateLimitBurst: Int?
+    /// Token buckets each instance keeps at most (not a setting): full ones are dropped first.
+    public var rateLimitMaxBuckets = 10_000
+
+    /// The bucket size in force: `rateLimitBurst`, else twice the rate rounded up, at least 1.
+    public var effectiveRateLimitBurst: Int {
+        rateLimitBurst ?? max(1, Int(min(rateLimitPerSecond * 2, 1_000_000).rounded(.up)))
+    }
 
     public init() {}
 
@@ -61,6 +76,11 @@ extension Settings {
     public static let answerCacheSize = Setting("ragline.answer.cache.size", default: "\(GatewayConfiguration.default.answerCacheSize)", roles: "gateway", "Answers each gateway keeps for polling.")
     public static let callbackSecret = Setting("ragline.callback.secret", default: "(random per process)", roles: "gateway", "HMAC-SHA256 key that signs callbacks; set the same value on every gateway.", secret: true)
     public static let callbackAllowedHosts = Setting("ragline.callback.allowed.hosts", default: "(none)", roles: "gateway", "Hosts allowed as callback targets even though they resolve to loopback or private addresses.")
+    public static let rateLimitPerSecond = Setting(
+        "ragline.rate.limit.per.second", default: "`\(Int(GatewayConfiguration.default.rateLimitPerSecond))` (off)", roles: "gateway",
+        "Requests per second each API key (without keys: all clients together) may make to `/v1/*` on each gateway; past it 429 `rate_limited` with `Retry-After`."
+    )
+    public static let rateLimitBurst = Setting("ragline.rate.limit.burst", default: "(twice the rate, at least 1)", roles: "gateway", "Requests a client may make at once: the size of its token bucket.")
     public static let callbackMaxAttempts = Setting("ragline.callback.max.attempts", default: "\(GatewayConfiguration.default.callbackMaxAttempts)", roles: "gateway", "Delivery attempts per callback, with exponential backoff.")
 }
 
@@ -68,7 +88,7 @@ extension GatewayConfiguration: ConfigurationSection {
     public static let settings: [Setting] = [
         Settings.port, Settings.host, Settings.instanceID, Settings.chatTimeout, Settings.asyncTimeout, Settings.publishTimeout, Settings.maxQuestionLength,
         Settings.maxBodyBytes, Settings.defaultTopK, Settings.apiKeys, Settings.answerCacheSize, Settings.callbackSecret,
-        Settings.callbackAllowedHosts, Settings.callbackMaxAttempts,
+        Settings.callbackAllowedHosts, Settings.callbackMaxAttempts, Settings.rateLimitPerSecond, Settings.rateLimitBurst,
     ]
 
     public init(reader: ConfigReader) throws {
@@ -91,5 +111,12 @@ extension GatewayConfiguration: ConfigurationSection {
         callbackSecret = reader.optionalString(Settings.callbackSecret)
         callbackAllowedHosts = Set(reader.list(Settings.callbackAllowedHosts).map { $0.lowercased() })
         callbackMaxAttempts = try reader.positiveInt(Settings.callbackMaxAttempts, default: d.callbackMaxAttempts)
+        rateLimitPerSecond = try reader.double(Settings.rateLimitPerSecond, default: d.rateLimitPerSecond)
+        guard rateLimitPerSecond >= 0 else {
+            throw ConfigurationError(setting: Settings.rateLimitPerSecond, problem: "must be 0 (off) or positive, got \(rateLimitPerSecond)")
+        }
+        let burst = try reader.int(Settings.rateLimitBurst, default: 0)
+        guard burst >= 0 else { throw ConfigurationError(setting: Settings.rateLimitBurst, problem: "must be positive (or 0: twice the rate), got \(burst)") }
+        rateLimitBurst = burst == 0 ? nil : burst
     }
 }

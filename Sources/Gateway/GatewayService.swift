@@ -107,9 +107,17 @@ public struct GatewayService: Service {
         }
     }
 
+    /// Every route `makeRouter` adds, the health routes included: a 405 names the methods of its path.
+    static let routes = RouteTable([
+        (.get, "/healthz"), (.get, "/readyz"), (.get, "/metrics"),
+        (.post, "/v1/chat"), (.post, "/v1/questions"), (.get, "/v1/questions/:id"),
+    ])
+
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: MetricsMiddleware())
+        // Every error a JSON body, 404 and 405 included; inside the metrics, so that they count its statuses.
+        router.add(middleware: JSONErrorMiddleware(routes: Self.routes))
         HealthRoutes.add(to: router, readiness: [readiness] + otherReadiness, registry: registry)
         let api = router.group("v1")
         // A server span per API request (the health and metrics routes get none). The question's publish
@@ -117,6 +125,13 @@ public struct GatewayService: Service {
         api.add(middleware: TracingMiddleware())
         if !configuration.apiKeys.isEmpty {
             api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
+        }
+        // After the key check, so that a client is its (valid) key and refused requests cost no token.
+        if configuration.rateLimitPerSecond > 0 {
+            let limiter = RateLimiter(
+                rate: configuration.rateLimitPerSecond, burst: configuration.effectiveRateLimitBurst, capacity: max(1, configuration.rateLimitMaxBuckets)
+            )
+            api.add(middleware: RateLimitMiddleware(limiter: limiter, keyedByAPIKey: !configuration.apiKeys.isEmpty))
         }
         api.post("chat") { request, context in try await chat(request, context: context) }
         api.post("questions") { request, context in try await ask(request, context: context) }
@@ -161,9 +176,7 @@ public struct GatewayService: Service {
     }
 
     private func parse(_ request: Request, allowCallback: Bool) async throws -> QuestionRequest {
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json")
-        }
+        try QuestionRequest.checkContentType(request.headers[.contentType])
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)

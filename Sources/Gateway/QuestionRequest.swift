@@ -29,6 +29,9 @@ struct QuestionRequest: Sendable {
         guard case .string(let rawQuestion) = questionValue else { throw .invalid("field \"question\" must be a string, not \(questionValue.typeName)") }
         let question = rawQuestion.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !question.isEmpty else { throw .invalid("field \"question\" is empty") }
+        if let control = question.unicodeScalars.first(where: isRefusedControl) {
+            throw .invalid("field \"question\" contains the control character \(codePoint(control)); remove it (tab, newline and carriage return are allowed)")
+        }
         guard question.count <= limits.maxQuestionLength else {
             throw APIError(.contentTooLarge, code: "question_too_long", message: "field \"question\" has \(question.count) characters; the limit is \(limits.maxQuestionLength)")
         }
@@ -58,5 +61,38 @@ struct QuestionRequest: Sendable {
         case let other?: throw .invalid("field \"callback_url\" must be a string, not \(other.typeName)")
         }
         return QuestionRequest(question: question, namespace: namespace, topK: topK, callbackURL: callbackURL)
+    }
+
+    /// Control characters (C0, DEL, C1: NUL, ESC, backspace, ...) are refused: they have no place in a
+    /// question and can corrupt logs or terminals downstream. Tab, newline and carriage return are allowed:
+    /// pasted multi-line questions carry them, and the question only ever travels JSON-encoded (events,
+    /// prompts, answers) and is not logged, so they cannot break a record or forge a log line.
+    static func isRefusedControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control && scalar != "\t" && scalar != "\n" && scalar != "\r"
+    }
+
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// Refuses (415) a `Content-Type` other than `application/json`. Parameters may follow (`; charset=utf-8`)
+    /// and compare case-insensitively, as the type does; a charset other than UTF-8 is refused too, since
+    /// JSON is UTF-8 (RFC 8259). A request without the header is read as JSON.
+    static func checkContentType(_ value: String?) throws(APIError) {
+        guard let value else { return }
+        let parts = value.split(separator: ";", omittingEmptySubsequences: false)
+        let mediaType = (parts.first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json, not \(mediaType.prefix(100))")
+        }
+        for parameter in parts.dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "charset" else { continue }
+            let charset = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" \t")).lowercased()
+            guard charset == "utf-8" || charset == "utf8" else {
+                throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the JSON body as UTF-8 (charset=utf-8), not charset=\(charset.prefix(40))")
+            }
+        }
     }
 }

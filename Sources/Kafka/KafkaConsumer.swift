@@ -19,6 +19,9 @@ public final class KafkaConsumer: KafkaClient {
 
     private let client: RDKafkaConsumer
     private let topics: [String]
+    /// Whether this consumer commits what is marked processed (a group that shares work), or starts
+    /// where `startOnAssign` says (a listener).
+    private let commitsOffsets: Bool
     private let lifecycle = ClientLifecycle(client: "consumer")
 
     public init(configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger) throws {
@@ -27,6 +30,7 @@ public final class KafkaConsumer: KafkaClient {
         client = try RDKafkaConsumer(configuration: configuration, continuation: continuation, logger: logger)
         self.messages = stream
         self.topics = topics
+        commitsOffsets = configuration.startOnAssign == nil
     }
 
     /// Subscribes, then polls until `shutdown()`; then commits what was marked processed and leaves the group.
@@ -62,11 +66,12 @@ public final class KafkaConsumer: KafkaClient {
 
     private func close(stopping pollLoop: BlockingLoopThread?) async {
         let client = self.client
+        let commitsOffsets = self.commitsOffsets
         client.shared.stopping()
         // Both calls block: keep them off the cooperative pool.
         await onDedicatedThread {
             pollLoop?.stopAndWait()
-            client.close()
+            client.close(committing: commitsOffsets)
         }
         client.shared.finishStream()
         lifecycle.markClosed()

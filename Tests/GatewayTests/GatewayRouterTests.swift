@@ -12,14 +12,20 @@ import Testing
 /// Request handling in-process, on the in-memory bus (these requests are refused before publishing).
 @Suite struct GatewayRouterTests {
     func makeRouter(apiKeys: Set<String> = []) throws -> Router<BasicRequestContext> {
-        let logger = Logger(label: "test")
         var configuration = GatewayConfiguration()
         configuration.apiKeys = apiKeys
-        let bus = InMemoryBus()
+        return Self.router(configuration: configuration)
+    }
+
+    /// The gateway's router on an in-memory bus. `readiness` starts out `.starting`, so a question that
+    /// passes validation is refused with 503 `not_ready`; mark it ready to have questions published on `bus`.
+    static func router(
+        configuration: GatewayConfiguration = GatewayConfiguration(), readiness: Readiness = Readiness(), bus: InMemoryBus = InMemoryBus()
+    ) -> Router<BasicRequestContext> {
         let service = GatewayService(
             configuration: configuration, publisher: EventPublisher(producer: bus, source: "/test"), store: AnswerStore(capacity: 10),
             answers: bus.stream(topics: [Topics.questions, Topics.answers]), callbacks: bus.stream(topics: [Topics.answers]),
-            callbackSigner: CallbackSigner(secret: "test"), readiness: Readiness(), registry: PrometheusCollectorRegistry(), logger: logger
+            callbackSigner: CallbackSigner(secret: "test"), readiness: readiness, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test")
         )
         return service.makeRouter()
     }

@@ -64,8 +64,23 @@ final class RDKafkaConsumer: Sendable {
         }
     }
 
-    /// Commits stored offsets and leaves the group (blocks; the poll thread must be stopped first).
-    func close() {
+    /// Commits stored offsets and leaves the group (blocks; the poll thread must be stopped first). The
+    /// commit comes first and synchronously, before leaving starts a rebalance in which a commit would
+    /// fail: after a clean stop the group re-reads nothing. A commit refused because another member's
+    /// rebalance is under way is retried for up to two seconds.
+    func close(committing: Bool) {
+        if committing {
+            for _ in 0..<8 {
+                let result = rd_kafka_commit(handle.pointer, nil, 0)
+                guard result == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || result == RD_KAFKA_RESP_ERR__TRANSPORT || result == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT else {
+                    if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                        shared.logger.warning("offsets not committed at close", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(result)))"])
+                    }
+                    break
+                }
+                usleep(250_000)
+            }
+        }
         _ = rd_kafka_consumer_close(handle.pointer)
     }
 
@@ -97,6 +112,9 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
     private struct State {
         var tracker = OffsetTracker()
         var assigned: Set<KafkaTopicPartition> = []
+        /// For a listener (`startOnAssign`): the next offset of each partition it has read, where it resumes
+        /// when a rebalance gives the partition back, instead of starting over.
+        var resumeAt: [KafkaTopicPartition: Int64] = [:]
         /// Whether the group has assigned this member its partitions at least once (possibly none).
         var joined = false
         var stopping = false
@@ -178,7 +196,10 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
             return
         }
         let record = Self.copy(raw)
-        state.withLock { $0.tracker.started(record.topicPartition, offset: record.offset) }
+        state.withLock { state in
+            state.tracker.started(record.topicPartition, offset: record.offset)
+            if startOnAssign != nil { state.resumeAt[record.topicPartition] = record.offset + 1 }
+        }
         continuation.yield(record)
     }
 
@@ -194,6 +215,14 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             if let startOnAssign, let partitions {
                 Self.fixStartOffsets(partitions, at: startOnAssign, rk: rk, logger: logger)
+                // A partition this listener read before resumes where it left off.
+                let resumeAt = state.withLock { $0.resumeAt }
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let element = partitions.pointee.elems[index]
+                    if let next = resumeAt[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] {
+                        partitions.pointee.elems[index].offset = next
+                    }
+                }
             }
             let woken = state.withLock { state in
                 state.assigned.formUnion(changed)

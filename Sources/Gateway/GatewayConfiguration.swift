@@ -54,7 +54,7 @@ public struct GatewayConfiguration: Sendable {
 
     /// The bucket size in force: `rateLimitBurst`, else twice the rate rounded up, at least 1.
     public var effectiveRateLimitBurst: Int {
-        rateLimitBurst ?? max(1, Int(min(rateLimitPerSecond * 2, 1_000_000).rounded(.up)))
+        max(1, rateLimitBurst ?? Int(min(max(rateLimitPerSecond, 0) * 2, 1_000_000).rounded(.up)))
     }
 
     public init() {}

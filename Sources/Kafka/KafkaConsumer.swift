@@ -77,6 +77,12 @@ public final class KafkaConsumer: KafkaClient {
         lifecycle.markClosed()
     }
 
+    /// For a consumer with `startOnAssign`: the next offset of `partition`, past what it read or skipped, or
+    /// where it started; nil for a group consumer, or a partition it has not had.
+    public func position(of partition: KafkaTopicPartition) -> Int64? {
+        client.shared.position(of: partition)
+    }
+
     /// Partitions currently assigned to this consumer.
     public var assignment: Set<KafkaTopicPartition> { client.shared.assigned }
 

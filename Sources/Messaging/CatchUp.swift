@@ -30,7 +30,9 @@ public final class CatchUp: Sendable {
                 let watermarks = try await stream.highWatermarks(assigned, timeout: .seconds(5))
                 while !Task.isCancelled {
                     let read = positions.withLock { $0 }
-                    if watermarks.allSatisfy({ $0.value == 0 || (read[$0.key] ?? 0) >= $0.value }) { return }
+                    // What was consumed, or the stream's own position (a listener that started at its end,
+                    // or skipped records older than its window).
+                    if watermarks.allSatisfy({ $0.value == 0 || max(read[$0.key] ?? 0, stream.position(of: $0.key) ?? 0) >= $0.value }) { return }
                     try? await Task.sleep(for: .milliseconds(20))
                 }
             } catch {

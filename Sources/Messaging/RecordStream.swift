@@ -17,6 +17,8 @@ public protocol RecordStream: Sendable {
     var assignment: Set<KafkaTopicPartition> { get }
     /// Returns once a partition of `topic` is assigned (an event, not a poll), or on cancellation or shutdown.
     func waitForAssignment(of topic: String) async
+    /// A listener's next offset of `partition` (past what it read or skipped, or where it started), when known.
+    func position(of partition: KafkaTopicPartition) -> Int64?
     /// Returns once the group has given this reader its first assignment, even an empty one.
     func waitUntilJoined() async
     /// The offset the next record of each partition will get.

@@ -13,6 +13,10 @@ public struct KafkaSettings: Sendable {
     public var replicationFactor = 1
     /// `KAFKA_FETCH_WAIT_MAX_MS`: `fetch.wait.max.ms`.
     public var fetchWaitMaxMilliseconds = 5
+    /// `KAFKA_SESSION_TIMEOUT_MS`: how long a silent group member keeps its partitions. A killed role's
+    /// (or gateway's callbacks') partitions move to the others after about this long; shorter moves them
+    /// sooner but makes a broker stall more likely to cause a rebalance.
+    public var sessionTimeoutMilliseconds = 10_000
     /// `KAFKA_PROPERTIES`: extra librdkafka properties, applied last.
     public var properties: [String: String] = [:]
     /// `KAFKA_SECURITY`: plaintext, tls, scram or iam.
@@ -61,6 +65,7 @@ extension Settings {
     public static let kafkaPartitions = Setting("kafka.partitions", default: "\(KafkaSettings.default.partitions)", roles: "dev, broker, topics", "Partitions of each topic that `ragline dev`, `ragline broker` and `ragline topics` create.")
     public static let kafkaReplicationFactor = Setting("kafka.replication.factor", default: "\(KafkaSettings.default.replicationFactor)", roles: "topics", "Replication factor for topics created on a real cluster.")
     public static let kafkaFetchWaitMaxMilliseconds = Setting("kafka.fetch.wait.max.ms", default: "\(KafkaSettings.default.fetchWaitMaxMilliseconds)", roles: "all", "`fetch.wait.max.ms`. The embedded broker answers a fetch only when it expires, so keep it at 1-5 there; 100-500 suits a real broker.")
+    public static let kafkaSessionTimeout = Setting("kafka.session.timeout.ms", default: "\(KafkaSettings.default.sessionTimeoutMilliseconds)", roles: "all", "`session.timeout.ms` of every consumer group: a killed member's partitions move to the others after about this long (measured in BENCHMARKS.md and the fault tests).")
     public static let kafkaSecurity = Setting("kafka.security", default: KafkaSettings.default.security, roles: "all", "`plaintext`, `tls` (MSK port 9094), `scram` (SASL/SCRAM-SHA-512 over TLS, 9096) or `iam` (SASL/OAUTHBEARER with an MSK IAM token, 9098, refreshed in the background).")
     public static let kafkaSASLUsername = Setting("kafka.sasl.username", default: "(none)", roles: "all", "SCRAM user name, with `KAFKA_SECURITY=scram`.")
     public static let kafkaSASLPassword = Setting("kafka.sasl.password", default: "(none)", roles: "all", "SCRAM password, with `KAFKA_SECURITY=scram`.", secret: true)
@@ -70,7 +75,7 @@ extension Settings {
 
 extension KafkaSettings: ConfigurationSection {
     public static let settings: [Setting] = [
-        Settings.kafkaBrokers, Settings.kafkaPartitions, Settings.kafkaReplicationFactor, Settings.kafkaFetchWaitMaxMilliseconds, Settings.kafkaSecurity,
+        Settings.kafkaBrokers, Settings.kafkaPartitions, Settings.kafkaReplicationFactor, Settings.kafkaFetchWaitMaxMilliseconds, Settings.kafkaSessionTimeout, Settings.kafkaSecurity,
         Settings.kafkaSASLUsername, Settings.kafkaSASLPassword, Settings.kafkaTLSCALocation, Settings.kafkaProperties,
     ]
 
@@ -81,6 +86,7 @@ extension KafkaSettings: ConfigurationSection {
         partitions = try reader.positiveInt(Settings.kafkaPartitions, default: d.partitions)
         replicationFactor = try reader.positiveInt(Settings.kafkaReplicationFactor, default: d.replicationFactor)
         fetchWaitMaxMilliseconds = try reader.positiveInt(Settings.kafkaFetchWaitMaxMilliseconds, default: d.fetchWaitMaxMilliseconds)
+        sessionTimeoutMilliseconds = try reader.positiveInt(Settings.kafkaSessionTimeout, default: d.sessionTimeoutMilliseconds)
         properties = try Self.properties(reader.optionalString(Settings.kafkaProperties))
         security = reader.string(Settings.kafkaSecurity, default: d.security)
         saslUsername = reader.optionalString(Settings.kafkaSASLUsername)

@@ -55,6 +55,7 @@ public struct RaglineRuntime: Sendable {
             var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: group)
             consumerConfiguration.maxInFlight = maxInFlight
             consumerConfiguration.fetchWaitMaxMilliseconds = configuration.kafka.fetchWaitMaxMilliseconds
+            consumerConfiguration.sessionTimeoutMilliseconds = configuration.kafka.sessionTimeoutMilliseconds
             configure(&consumerConfiguration)
             return try KafkaConsumer(configuration: consumerConfiguration, topics: topics, logger: logger)
         }

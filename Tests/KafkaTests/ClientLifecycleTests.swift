@@ -87,3 +87,29 @@ import Testing
         #expect(await iterator.next() == nil)
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct StartPositionTests {
+    /// A listener that starts `.recent(window)` reads what was produced within the window, then lives on.
+    @Test func aRecentWindowIsReadFromItsStart() async throws {
+        let cluster = try KafkaMockCluster()
+        try cluster.createTopic("window", partitions: 2)
+        let client = KafkaClientConfiguration(bootstrapServers: cluster.bootstrapServers)
+        let producer = try KafkaProducer(configuration: .init(client: client), logger: Logger(label: "t"))
+        try await producer.whileRunning {
+            for index in 0..<6 { try await producer.send(.init(topic: "window", key: Data("k\(index)".utf8), value: Data("\(index)".utf8))) }
+        }
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "window-listener")
+        configuration.startOnAssign = .recent(.seconds(60))
+        let consumer = try KafkaConsumer(configuration: configuration, topics: ["window"], logger: Logger(label: "t"))
+        let values = try await consumer.whileRunning {
+            var values: Set<String> = []
+            var iterator = consumer.messages.makeAsyncIterator()
+            while values.count < 6, let message = await iterator.next() {
+                values.insert(String(decoding: message.value, as: UTF8.self))
+                consumer.markProcessed(message)
+            }
+            return values
+        }
+        #expect(values == Set((0..<6).map(String.init)))
+    }
+}

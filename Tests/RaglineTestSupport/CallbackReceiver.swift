@@ -10,6 +10,7 @@ public final class CallbackReceiver: Sendable {
     public struct Received: Sendable {
         public let headers: [String: String]
         public let body: Data
+        public var at = ContinuousClock.now
     }
 
     private let received = LockedBox<[Received]>([])

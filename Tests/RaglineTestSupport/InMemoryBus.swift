@@ -131,6 +131,8 @@ public final class InMemoryRecordStream: RecordStream {
 
     public func waitUntilJoined() async {}
 
+    public func position(of partition: KafkaTopicPartition) -> Int64? { nil }
+
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {
         Dictionary(uniqueKeysWithValues: partitions.map { ($0, $0.partition == 0 ? bus.highWatermark(of: $0.topic) : 0) })
     }

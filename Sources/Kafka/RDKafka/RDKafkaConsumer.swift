@@ -137,6 +137,11 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
 
     var assigned: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }
 
+    /// A listener's next offset of `partition`: past what it read or skipped, or where it started.
+    func position(of partition: KafkaTopicPartition) -> Int64? {
+        state.withLock { $0.resumeAt[partition] }
+    }
+
     func stopping() {
         let waiters = state.withLock { state in
             state.stopping = true
@@ -196,6 +201,13 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
             return
         }
         let record = Self.copy(raw)
+        if case .recent(let window) = startOnAssign, let stamped = record.timestamp,
+           stamped < Date().addingTimeInterval(-(Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18)) {
+            // Older than the window (read from a partition's start): skipped, but the position moves on.
+            state.withLock { $0.resumeAt[record.topicPartition] = record.offset + 1 }
+            slots.release()
+            return
+        }
         state.withLock { state in
             state.tracker.started(record.topicPartition, offset: record.offset)
             if startOnAssign != nil { state.resumeAt[record.topicPartition] = record.offset + 1 }
@@ -215,12 +227,17 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             if let startOnAssign, let partitions {
                 Self.fixStartOffsets(partitions, at: startOnAssign, rk: rk, logger: logger)
-                // A partition this listener read before resumes where it left off.
-                let resumeAt = state.withLock { $0.resumeAt }
-                for index in 0..<Int(partitions.pointee.cnt) {
-                    let element = partitions.pointee.elems[index]
-                    if let next = resumeAt[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] {
-                        partitions.pointee.elems[index].offset = next
+                // A partition this listener read before resumes where it left off; the others start where
+                // fixed, which is their position until a record is read.
+                state.withLock { state in
+                    for index in 0..<Int(partitions.pointee.cnt) {
+                        let element = partitions.pointee.elems[index]
+                        let partition = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                        if let next = state.resumeAt[partition] {
+                            partitions.pointee.elems[index].offset = next
+                        } else if element.offset >= 0 {
+                            state.resumeAt[partition] = element.offset
+                        }
                     }
                 }
             }
@@ -260,12 +277,14 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
     private static func fixStartOffsets(_ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, at start: KafkaConsumerConfiguration.StartPosition, rk: OpaquePointer, logger: Logger) {
         let count = Int(partitions.pointee.cnt)
         var highs: [Int64] = []
+        var lows: [Int64] = []
         for index in 0..<count {
             var low: Int64 = 0
             var high: Int64 = 0
             let element = partitions.pointee.elems + index
             let found = rd_kafka_query_watermark_offsets(rk, element.pointee.topic, element.pointee.partition, &low, &high, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR
             highs.append(found ? high : -1) // -1: RD_KAFKA_OFFSET_END
+            lows.append(found ? low : -2) // -2: RD_KAFKA_OFFSET_BEGINNING
         }
         guard case .recent(let window) = start else {
             for index in 0..<count { partitions.pointee.elems[index].offset = highs[index] }
@@ -277,12 +296,15 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
         defer { rd_kafka_topic_partition_list_destroy(query) }
         for index in 0..<count { query.pointee.elems[index].offset = cutOff }
         let result = rd_kafka_offsets_for_times(rk, query, 5_000)
+        // Where the broker cannot say (the embedded one answers -1 for every timestamp; a real one does for a
+        // partition with nothing that recent), the partition is read from its start and `pollOnce` skips
+        // what is older than the window.
         for index in 0..<count {
             let offset = query.pointee.elems[index].offset
-            partitions.pointee.elems[index].offset = result == RD_KAFKA_RESP_ERR_NO_ERROR && offset >= 0 ? offset : highs[index]
+            partitions.pointee.elems[index].offset = result == RD_KAFKA_RESP_ERR_NO_ERROR && offset >= 0 ? offset : lows[index]
         }
         if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("offsets for the recent window unknown; reading from the end", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(result)))"])
+            logger.warning("offsets for the recent window unknown; reading from the start, skipping older records", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(result)))"])
         }
     }
 

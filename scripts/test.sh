@@ -11,6 +11,8 @@ swift test --skip-build "$@"
 # Answer quality gate: the demo knowledge's own seed questions, paraphrases and off-topic questions, asked
 # over HTTP of all four roles (ragline eval, in-process). Seed questions must keep their references.
 .build/debug/ragline eval examples/golden/demo.jsonl --knowledge examples/knowledge --min-accuracy 0.96 --min-abstention 0.9
+# Clients someone else wrote: the official openai package on the OpenAI-compatible endpoint.
+bash scripts/test-clients.sh
 # The README draws the targets exactly as Package.swift declares them.
 python3 scripts/target-graph.py --check README.md
 bash scripts/test-infra.sh

@@ -111,6 +111,7 @@ public struct GatewayService: Service {
     static let routes = RouteTable([
         (.get, "/healthz"), (.get, "/readyz"), (.get, "/metrics"),
         (.post, "/v1/chat"), (.post, "/v1/questions"), (.get, "/v1/questions/:id"),
+        (.post, "/v1/chat/completions"), (.get, "/v1/models"), (.post, "/v1/questions/:id/feedback"),
     ])
 
     public func makeRouter() -> Router<BasicRequestContext> {
@@ -136,20 +137,15 @@ public struct GatewayService: Service {
         api.post("chat") { request, context in try await chat(request, context: context) }
         api.post("questions") { request, context in try await ask(request, context: context) }
         api.get("questions/:id") { _, context in try await poll(context) }
+        api.post("questions/:id/feedback") { request, context in try await feedback(request, context: context) }
+        api.post("chat/completions") { request, context in try await chatCompletions(request, context: context) }
+        api.get("models") { _, _ in try models() }
         return router
     }
 
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let parsed = try await parse(request, allowCallback: false)
-        let question = makeQuestion(parsed, timeout: configuration.chatTimeout)
-        // Wait first, then publish, so the answer cannot arrive before anyone listens for it. When publishing
-        // fails, leaving the scope cancels the wait: the refusal goes out at once.
-        async let answer = store.wait(for: question.id, timeout: configuration.chatTimeout)
-        try await publish(question)
-        guard let ready = await answer else {
-            throw APIError(.gatewayTimeout, code: "deadline_exceeded", message: "no answer within \(configuration.chatTimeout); poll GET /v1/questions/\(question.id)", extra: ["id": question.id])
-        }
-        return try json(AnswerBody(ready), status: .ok)
+        return try json(AnswerBody(try await askAndWait(parsed)), status: .ok)
     }
 
     func ask(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -164,10 +160,7 @@ public struct GatewayService: Service {
     }
 
     func poll(_ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        guard id.count <= 64, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw APIError.invalid("question id \(id.prefix(64)) is not a valid id")
-        }
+        let id = try questionID(context)
         switch await store.lookup(id) {
         case .answered(let answer): return try json(AnswerBody(answer), status: .ok)
         case .pending: return try json(AnswerBody.pending(id: id), status: .ok)
@@ -175,19 +168,97 @@ public struct GatewayService: Service {
         }
     }
 
+    /// The `{id}` of a question path, or 400.
+    func questionID(_ context: BasicRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard id.count <= 64, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw APIError.invalid("question id \(id.prefix(64)) is not a valid id")
+        }
+        return id
+    }
+
+    /// `POST /v1/questions/{id}/feedback` `{"rating": "up"|"down", "comment"?}`: 202 once `rag.feedback` has
+    /// it, with the answer's status and references; 404 for a question this gateway does not know, 409 for
+    /// one not answered yet.
+    func feedback(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try questionID(context)
+        let (rating, comment) = try Self.parseFeedback(try await readJSONBody(request))
+        let answer: AnswerReady
+        switch await store.lookup(id) {
+        case .answered(let found): answer = found
+        case .pending: throw APIError(.conflict, code: "not_answered", message: "question \(id) has no answer yet; rate it once GET /v1/questions/\(id) answers")
+        case .unknown: throw APIError(.notFound, code: "not_found", message: "no question with id \(id) is known to this service (answers are kept for a limited time)")
+        }
+        let given = FeedbackGiven(questionID: id, rating: rating, comment: comment, status: answer.status, references: answer.references, givenAt: Date())
+        let publisher = self.publisher
+        switch await Self.within(configuration.publishTimeout, {
+            try await publisher.publish(given, type: EventTypes.feedbackGiven, topic: Topics.feedback, key: id, trace: .random())
+        }) {
+        case .finished: break
+        case .failed, .timedOut:
+            throw APIError(.serviceUnavailable, code: "queue_unavailable", message: "the feedback could not be recorded; try again", headers: Self.retryAfter)
+        }
+        return try json(["id": id, "status": "accepted"], status: .accepted)
+    }
+
+    static let maxFeedbackComment = 2_000
+
+    static func parseFeedback(_ body: Data) throws(APIError) -> (FeedbackGiven.Rating, String?) {
+        guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+            throw .invalid("send a JSON object {\"rating\": \"up\" or \"down\", \"comment\": \"...\"}")
+        }
+        guard case .string(let text)? = fields["rating"], let rating = FeedbackGiven.Rating(rawValue: text) else {
+            throw .invalid("field \"rating\" must be \"up\" or \"down\"")
+        }
+        switch fields["comment"] {
+        case nil, .null?:
+            return (rating, nil)
+        case .string(let comment)?:
+            guard comment.count <= maxFeedbackComment else {
+                throw APIError(.contentTooLarge, code: "comment_too_long", message: "field \"comment\" has \(comment.count) characters; the limit is \(maxFeedbackComment)")
+            }
+            if let control = comment.unicodeScalars.first(where: QuestionRequest.isRefusedControl) {
+                throw .invalid("field \"comment\" contains the control character \(QuestionRequest.codePoint(control))")
+            }
+            return (rating, comment.isEmpty ? nil : comment)
+        case let other?:
+            throw .invalid("field \"comment\" must be a string, not \(other.typeName)")
+        }
+    }
+
     private func parse(_ request: Request, allowCallback: Bool) async throws -> QuestionRequest {
+        let body = try await readJSONBody(request)
+        return try QuestionRequest.parse(body, limits: questionLimits, allowCallback: allowCallback, callbackPolicy: callbackPolicy)
+    }
+
+    /// The body of a JSON request: 415 for another content type, 413 past `maxBodyBytes`.
+    func readJSONBody(_ request: Request) async throws -> Data {
         try QuestionRequest.checkContentType(request.headers[.contentType])
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+            return Data(try await request.body.collect(upTo: configuration.maxBodyBytes).readableBytesView)
         } catch {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "request body exceeds \(configuration.maxBodyBytes) bytes")
         }
-        let limits = QuestionRequest.Limits(maxQuestionLength: configuration.maxQuestionLength, defaultTopK: configuration.defaultTopK, maxTopK: configuration.maxTopK)
-        return try QuestionRequest.parse(Data(buffer.readableBytesView), limits: limits, allowCallback: allowCallback, callbackPolicy: callbackPolicy)
     }
 
-    private func makeQuestion(_ parsed: QuestionRequest, timeout: Duration) -> QuestionAsked {
+    var questionLimits: QuestionRequest.Limits {
+        QuestionRequest.Limits(maxQuestionLength: configuration.maxQuestionLength, defaultTopK: configuration.defaultTopK, maxTopK: configuration.maxTopK)
+    }
+
+    /// Publishes the question and waits for its answer until the chat deadline: what `/v1/chat` and
+    /// `/v1/chat/completions` do. The wait starts first, so the answer cannot arrive before anyone listens
+    /// for it; when publishing fails, leaving the scope cancels the wait and the refusal goes out at once.
+    func askAndWait(_ parsed: QuestionRequest) async throws -> AnswerReady {
+        let question = makeQuestion(parsed, timeout: configuration.chatTimeout)
+        async let answer = store.wait(for: question.id, timeout: configuration.chatTimeout)
+        try await publish(question)
+        guard let ready = await answer else {
+            throw APIError(.gatewayTimeout, code: "deadline_exceeded", message: "no answer within \(configuration.chatTimeout); poll GET /v1/questions/\(question.id)", extra: ["id": question.id])
+        }
+        return ready
+    }
+
+    func makeQuestion(_ parsed: QuestionRequest, timeout: Duration) -> QuestionAsked {
         let now = Date()
         return QuestionAsked(
             id: UUID().uuidString.lowercased(), question: parsed.question, namespace: parsed.namespace, topK: parsed.topK,
@@ -199,7 +270,7 @@ public struct GatewayService: Service {
     /// answers, and after `publishTimeout` at most when the broker does not acknowledge it in time. A
     /// refused question may still reach Kafka later (the send cannot be recalled): its answer then goes
     /// to `rag.answers` like any other, and a client that retries asks anew under a new id.
-    private func publish(_ question: QuestionAsked) async throws {
+    func publish(_ question: QuestionAsked) async throws {
         guard readiness.current == .ready else {
             let state = readiness.current
             let reason = state == .unavailable ? "cannot reach \(readiness.failingChecks.joined(separator: ", "))" : "is \(state.rawValue)"

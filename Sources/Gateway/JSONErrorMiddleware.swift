@@ -11,6 +11,15 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
+            return try await ragline(request, context: context, next: next)
+        } catch let error as APIError where OpenAICompatibleAPI.speaksOpenAI(request.uri.path) {
+            // OpenAI clients read OpenAI's error shape.
+            throw OpenAICompatibleError(base: error)
+        }
+    }
+
+    private func ragline(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
             return try await next(request, context)
         } catch let error as APIError {
             throw error

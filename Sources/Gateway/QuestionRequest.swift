@@ -27,14 +27,7 @@ struct QuestionRequest: Sendable {
 
         guard let questionValue = fields["question"] else { throw .invalid("field \"question\" is required") }
         guard case .string(let rawQuestion) = questionValue else { throw .invalid("field \"question\" must be a string, not \(questionValue.typeName)") }
-        let question = rawQuestion.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !question.isEmpty else { throw .invalid("field \"question\" is empty") }
-        if let control = question.unicodeScalars.first(where: isRefusedControl) {
-            throw .invalid("field \"question\" contains the control character \(codePoint(control)); remove it (tab, newline and carriage return are allowed)")
-        }
-        guard question.count <= limits.maxQuestionLength else {
-            throw APIError(.contentTooLarge, code: "question_too_long", message: "field \"question\" has \(question.count) characters; the limit is \(limits.maxQuestionLength)")
-        }
+        let question = try checkedQuestion(rawQuestion, field: "field \"question\"", limits: limits)
 
         var namespace: String?
         switch fields["namespace"] {
@@ -61,6 +54,24 @@ struct QuestionRequest: Sendable {
         case let other?: throw .invalid("field \"callback_url\" must be a string, not \(other.typeName)")
         }
         return QuestionRequest(question: question, namespace: namespace, topK: topK, callbackURL: callbackURL)
+    }
+
+    /// The question trimmed, or 400 (empty, control characters) or 413 (too long) naming `field`.
+    static func checkedQuestion(_ raw: String, field: String, limits: Limits) throws(APIError) -> String {
+        let question = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty else { throw .invalid("\(field) is empty") }
+        if let control = question.unicodeScalars.first(where: isRefusedControl) {
+            throw .invalid("\(field) contains the control character \(codePoint(control)); remove it (tab, newline and carriage return are allowed)")
+        }
+        guard question.count <= limits.maxQuestionLength else {
+            throw APIError(.contentTooLarge, code: "question_too_long", message: "\(field) has \(question.count) characters; the limit is \(limits.maxQuestionLength)")
+        }
+        return question
+    }
+
+    /// A question that came another way (the OpenAI-compatible endpoint), checked as `parse` checks one.
+    static func validated(question raw: String, namespace: String?, topK: Int, limits: Limits) throws(APIError) -> QuestionRequest {
+        QuestionRequest(question: try checkedQuestion(raw, field: "the last user message", limits: limits), namespace: namespace, topK: topK, callbackURL: nil)
     }
 
     /// Control characters (C0, DEL, C1: NUL, ESC, backspace, ...) are refused: they have no place in a

@@ -264,3 +264,29 @@ public enum EventCoding {
         try decoder().decode(type, from: data)
     }
 }
+
+/// `rag.feedback`, keyed by question id: a customer's rating of an answer (Gateway -> the operator's
+/// reports), with what the answer was, so that a report needs no other topic.
+public struct FeedbackGiven: Sendable, Hashable, Codable {
+    public enum Rating: String, Sendable, Hashable, Codable, CaseIterable {
+        case up, down
+    }
+
+    public var schemaVersion: Int = eventSchemaVersion
+    public var questionID: String
+    public var rating: Rating
+    public var comment: String?
+    /// The rated answer's status and references (its entries, best first).
+    public var status: AnswerStatus
+    public var references: [AnswerReference]
+    public var givenAt: Date
+
+    public init(questionID: String, rating: Rating, comment: String?, status: AnswerStatus, references: [AnswerReference], givenAt: Date) {
+        self.questionID = questionID
+        self.rating = rating
+        self.comment = comment
+        self.status = status
+        self.references = references
+        self.givenAt = givenAt
+    }
+}

@@ -6,11 +6,13 @@ public enum Topics {
     public static let ingestEvents = "rag.ingest.events"
     /// Compacted, keyed by namespace: each namespace's latest `KnowledgeModel` (IngestWorker -> every Retriever).
     public static let knowledgeModels = "rag.knowledge.models"
+    /// Keyed by question id: customers' ratings of answers (Gateway -> the operator's reports).
+    public static let feedback = "rag.feedback"
 
     /// The dead-letter topic of `topic`.
     public static func deadLetter(of topic: String) -> String { topic + ".dlq" }
 
-    public static let all = [questions, retrievals, answers, ingestEvents]
+    public static let all = [questions, retrievals, answers, ingestEvents, feedback]
     /// Every topic to create: the pipeline's, their dead-letter topics, and the compacted state topics.
     public static let allWithDeadLetters = all + all.map(deadLetter(of:)) + [knowledgeModels]
     /// Topics whose records are state keyed by id (`cleanup.policy=compact`): only the latest per key matters.
@@ -26,6 +28,7 @@ public enum EventTypes {
     public static let contextRetrieved = "io.ragline.context.retrieved.v1"
     public static let answerReady = "io.ragline.answer.ready.v1"
     public static let knowledgeModelUpdated = "io.ragline.knowledge.model.updated.v1"
+    public static let feedbackGiven = "io.ragline.feedback.given.v1"
     public static let objectNotification = "com.amazonaws.s3.notification"
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Clients someone else wrote, against `ragline dev` on embedded defaults: the official `openai` Python
-# package on the OpenAI-compatible endpoint. Starts and stops its own `ragline dev`.
+# Clients against `ragline dev` on embedded defaults: the official `openai` Python package on the
+# OpenAI-compatible endpoint, and `ragline ask` as a person uses it. Starts and stops its own `ragline dev`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ragline=${RAGLINE_BINARY:-.build/debug/ragline}
@@ -22,3 +22,16 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 timeout 300 .venv-test/bin/python Tests/Clients/openai_client.py "http://127.0.0.1:$port"
+
+# `ragline ask` follows RAGLINE_PORT, prints the answer and its references, and says in one line what to do
+# when no gateway answers.
+asked=$(RAGLINE_PORT="$port" "$ragline" ask "How can I buy a train ticket?")
+echo "$asked" | grep -q "You can purchase tickets online" || { echo "ragline ask printed: $asked"; exit 1; }
+echo "$asked" | grep -q "transport/transport-001" || { echo "ragline ask printed no reference: $asked"; exit 1; }
+RAGLINE_PORT="$port" "$ragline" ask --json "How can I buy a train ticket?" | python3 -c 'import json, sys; assert json.load(sys.stdin)["references"][0]["id"] == "transport-001"'
+set +e
+unreachable=$(RAGLINE_URL=http://127.0.0.1:9 "$ragline" ask "anyone?" 2>&1); status=$?
+set -e
+[ "$status" -eq 2 ] && [ "$(echo "$unreachable" | wc -l)" -eq 1 ] && echo "$unreachable" | grep -q "no gateway answers at http://127.0.0.1:9" \
+    || { echo "ragline ask without a gateway: status $status, output: $unreachable"; exit 1; }
+echo "ragline ask: every check passed"

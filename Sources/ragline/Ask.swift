@@ -3,26 +3,85 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// `ragline ask "question"`: asks a running gateway and prints the answer.
+/// `ragline ask "question"`: asks a running gateway and prints the answer for a person to read (or, with
+/// `--json`, the body as it is).
 struct Ask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Ask a running gateway a question.")
 
     @Argument(help: "The question.") var question: String
-    @Option(help: "Gateway base URL.") var url = "http://127.0.0.1:8080"
+    @Option(help: "Gateway base URL (default: RAGLINE_URL, else http://127.0.0.1:$RAGLINE_PORT, port 8080 by default).") var url: String?
     @Option(help: "Search only this namespace.") var namespace: String?
-    @Option(help: "API key, if the gateway requires one.") var apiKey: String?
+    @Option(help: "API key, if the gateway requires one (default: the first of RAGLINE_API_KEYS).") var apiKey: String?
+    @Flag(help: "Print the answer's JSON body on one line, as the gateway sent it.") var json = false
+
+    /// `--url`, else `RAGLINE_URL`, else the local gateway on `RAGLINE_PORT`.
+    static func baseURL(_ option: String?, environment: [String: String]) -> String {
+        if let option { return option }
+        if let url = environment["RAGLINE_URL"], !url.isEmpty { return url }
+        return "http://127.0.0.1:\(environment["RAGLINE_PORT"] ?? "8080")"
+    }
 
     func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let base = Self.baseURL(url, environment: environment).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let key = apiKey ?? environment["RAGLINE_API_KEYS"]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
         var body: [String: Any] = ["question": question]
         if let namespace { body["namespace"] = namespace }
-        var request = HTTPClientRequest(url: url + "/v1/chat")
+        var request = HTTPClientRequest(url: base + "/v1/chat")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        print(String(buffer: bytes))
-        if response.status.code >= 400 { throw ExitCode(1) }
+        let status: UInt
+        let bytes: ByteBuffer
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            status = response.status.code
+            bytes = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            FileHandle.standardError.write(Data("ragline ask: no gateway answers at \(base) (\(Self.reason(error))); start one with `ragline dev`, or point --url / RAGLINE_URL / RAGLINE_PORT at yours\n".utf8))
+            throw ExitCode(2)
+        }
+        if json {
+            print(String(buffer: bytes))
+        } else {
+            print(Self.readable(Data(buffer: bytes), status: status))
+        }
+        if status >= 400 { throw ExitCode(1) }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("refused") { return "connection refused" }
+        if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") { return "timed out" }
+        return text.prefix(120).description
+    }
+
+    /// The answer, its references and its timing, or the error, as a person reads them in a terminal.
+    static func readable(_ body: Data, status: UInt) -> String {
+        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            return "HTTP \(status): \(String(decoding: body.prefix(500), as: UTF8.self))"
+        }
+        if let error = object["error"] as? [String: Any] {
+            return "error \(status) \(error["code"] ?? ""): \(error["message"] ?? "")"
+        }
+        var lines: [String] = []
+        let answerStatus = object["status"] as? String ?? "?"
+        lines.append(object["answer"] as? String ?? "")
+        let references = object["references"] as? [[String: Any]] ?? []
+        if !references.isEmpty {
+            lines.append("")
+            lines.append(answerStatus == "clarify" ? "did you mean:" : "references:")
+            for reference in references {
+                let score = (reference["score"] as? Double).map { String(format: " (%.3f)", $0) } ?? ""
+                let namespace = (reference["namespace"] as? String).map { "\($0)/" } ?? ""
+                lines.append("  \(namespace)\(reference["id"] ?? "?")\(score)  \(reference["question"] ?? "")")
+            }
+        }
+        let timings = object["timings"] as? [String: Any] ?? [:]
+        let pipeline = (timings["pipeline_ms"] as? Double).map { String(format: "%.1f ms", $0) } ?? "-"
+        lines.append("")
+        lines.append("\(answerStatus) in \(pipeline)\(object["model"].map { " by \($0)" } ?? "")")
+        return lines.joined(separator: "\n")
     }
 }

@@ -23,6 +23,14 @@ for _ in $(seq 1 120); do
 done
 timeout 300 .venv-test/bin/python Tests/Clients/openai_client.py "http://127.0.0.1:$port"
 
+# A curl SSE stream of /v1/chat: references, then deltas, then the answer.
+stream=$(curl -sN --max-time 60 "http://127.0.0.1:$port/v1/chat" -H 'content-type: application/json' -H 'accept: text/event-stream' \
+    -d '{"question":"How can I buy a train ticket?"}')
+order=$(echo "$stream" | sed -n 's/^event: //p' | uniq | tr '\n' ' ')
+[ "$order" = "references delta answer " ] || { echo "SSE events in the wrong order: '$order'"; echo "$stream"; exit 1; }
+echo "$stream" | grep -q '"id":"transport-001"' || { echo "SSE stream without the reference: $stream"; exit 1; }
+echo "curl SSE stream: events $order"
+
 # `ragline ask` follows RAGLINE_PORT, prints the answer and its references, and says in one line what to do
 # when no gateway answers.
 asked=$(RAGLINE_PORT="$port" "$ragline" ask "How can I buy a train ticket?")

@@ -12,6 +12,7 @@ struct AnswerListener: Sendable {
     let consumer: any RecordStream
     let store: AnswerStore
     let catchUp: CatchUp
+    let streams: AnswerStreams
 
     /// Reads until the stream shuts down.
     func run() async {
@@ -20,6 +21,7 @@ struct AnswerListener: Sendable {
             case Topics.answers:
                 if case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady) {
                     await store.record(event.payload)
+                    await streams.deliver(event.payload)
                 }
             case Topics.questions:
                 if case .success(let event) = IncomingEvent<QuestionAsked>.decode(message, expectedType: EventTypes.questionAsked) {

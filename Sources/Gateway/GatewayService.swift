@@ -20,6 +20,10 @@ public struct GatewayService: Service {
     let store: AnswerStore
     let answers: any RecordStream
     let callbacks: any RecordStream
+    /// This instance's reading of `rag.answer.deltas` from now on, for the answers it streams (nil: streams
+    /// get the whole answer at its end).
+    let deltas: (any RecordStream)?
+    let streams = AnswerStreams()
     let dispatcher: CallbackDispatcher
     let readiness: Readiness
     /// Readiness of the other roles in this process, reported by `/readyz` too.
@@ -34,7 +38,7 @@ public struct GatewayService: Service {
     ///   - callbacks: the group every gateway shares on `rag.answers`, for callbacks.
     public init(
         configuration: GatewayConfiguration, publisher: EventPublisher, store: AnswerStore, answers: any RecordStream, callbacks: any RecordStream,
-        callbackSigner: CallbackSigner, readiness: Readiness, otherReadiness: [Readiness] = [], registry: PrometheusCollectorRegistry, logger: Logger,
+        deltas: (any RecordStream)? = nil, callbackSigner: CallbackSigner, readiness: Readiness, otherReadiness: [Readiness] = [], registry: PrometheusCollectorRegistry, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         var logger = logger
@@ -44,6 +48,7 @@ public struct GatewayService: Service {
         self.store = store
         self.answers = answers
         self.callbacks = callbacks
+        self.deltas = deltas
         // Publishing needs a broker that answers: `/readyz` and new questions are refused at once without one.
         let sink = publisher.producer
         readiness.addCheck("kafka") { sink.isReachable }
@@ -64,7 +69,9 @@ public struct GatewayService: Service {
         let answers = self.answers
         let callbacks = self.callbacks
         let catchUp = CatchUp()
-        let listener = AnswerListener(consumer: answers, store: store, catchUp: catchUp)
+        let listener = AnswerListener(consumer: answers, store: store, catchUp: catchUp, streams: streams)
+        let deltas = self.deltas
+        let deltaListener = deltas.map { DeltaListener(consumer: $0, streams: streams) }
         let logger = self.logger
         let dispatcher = self.dispatcher
         let onServerRunning = self.onServerRunning
@@ -83,6 +90,16 @@ public struct GatewayService: Service {
                 }
             }
             group.addTask { await listener.run() }
+            if let deltas, let deltaListener {
+                group.addTask {
+                    do {
+                        try await deltas.run()
+                    } catch {
+                        logger.error("delta consumer stopped", metadata: [LogKeys.error: "\(error)"])
+                    }
+                }
+                group.addTask { await deltaListener.run() }
+            }
             group.addTask { await dispatcher.run() }
             group.addTask {
                 // Ready when it can do its whole job: answers reach its store, its share of the callbacks
@@ -100,10 +117,12 @@ public struct GatewayService: Service {
                 }
             } catch {
                 await answers.shutdown()
+                await deltas?.shutdown()
                 throw error
             }
-            // Requests waiting for answers are done: the listener may stop now.
+            // Requests waiting for answers are done: the listeners may stop now.
             await answers.shutdown()
+            await deltas?.shutdown()
         }
     }
 
@@ -144,8 +163,70 @@ public struct GatewayService: Service {
     }
 
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let parsed = try await parse(request, allowCallback: false)
-        return try json(AnswerBody(try await askAndWait(parsed)), status: .ok)
+        var parsed = try await parse(request, allowCallback: false)
+        if request.headers[.accept]?.lowercased().contains("text/event-stream") == true { parsed.stream = true }
+        guard parsed.stream else {
+            return try json(AnswerBody(try await askAndWait(parsed)), status: .ok)
+        }
+        return try await streamedChat(parsed)
+    }
+
+    /// `POST /v1/chat` as server-sent events: `references` (the entries the answer rests on, as soon as the
+    /// responder has them), `delta` (`{"text"}` pieces as the model writes them), then `answer` (the body of
+    /// a whole answer, whatever its status), or `error` (no answer before the deadline).
+    func streamedChat(_ parsed: QuestionRequest) async throws -> Response {
+        let question = makeQuestion(parsed, timeout: configuration.chatTimeout)
+        let streams = self.streams
+        let (token, events) = await streams.subscribe(question.id)
+        do {
+            try await publish(question)
+        } catch {
+            await streams.unsubscribe(question.id, token)
+            throw error
+        }
+        let timeout = configuration.chatTimeout
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                let deadline = Task {
+                    try await Task.sleep(for: timeout)
+                    await streams.unsubscribe(question.id, token)
+                }
+                do {
+                    var sentReferences = false
+                    var sentText = false
+                    var answered = false
+                    for await event in events {
+                        switch event {
+                        case .delta(let delta) where delta.kind == .references:
+                            try await writer.write(ServerSentEvent.encode("references", ["references": delta.references ?? []]))
+                            sentReferences = true
+                        case .delta(let delta):
+                            try await writer.write(ServerSentEvent.encode("delta", ["text": delta.text ?? ""]))
+                            sentText = true
+                        case .answer(let answer):
+                            // Decided without a model (no_match, clarify), or deltas missed: the answer fills in.
+                            if !sentReferences { try await writer.write(ServerSentEvent.encode("references", ["references": answer.references])) }
+                            if !sentText { try await writer.write(ServerSentEvent.encode("delta", ["text": answer.answer])) }
+                            try await writer.write(ServerSentEvent.encode("answer", AnswerBody(answer)))
+                            answered = true
+                        }
+                    }
+                    if !answered {
+                        try await writer.write(ServerSentEvent.encode("error", StreamError(
+                            id: question.id, error: .init(code: "deadline_exceeded", message: "no answer within \(timeout); poll GET /v1/questions/\(question.id)")
+                        )))
+                    }
+                    deadline.cancel()
+                    try await writer.finish(nil)
+                } catch {
+                    // The client went away (or the write failed): free the subscription at once.
+                    deadline.cancel()
+                    await streams.unsubscribe(question.id, token)
+                    throw error
+                }
+            }
+        )
     }
 
     func ask(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -258,11 +339,12 @@ public struct GatewayService: Service {
         return ready
     }
 
-    func makeQuestion(_ parsed: QuestionRequest, timeout: Duration) -> QuestionAsked {
+    func makeQuestion(_ parsed: QuestionRequest, timeout: Duration, stream: Bool? = nil) -> QuestionAsked {
         let now = Date()
         return QuestionAsked(
             id: UUID().uuidString.lowercased(), question: parsed.question, namespace: parsed.namespace, topK: parsed.topK,
-            askedAt: now, deadline: now.addingTimeInterval(timeout.milliseconds / 1000), callbackURL: parsed.callbackURL?.absoluteString
+            askedAt: now, deadline: now.addingTimeInterval(timeout.milliseconds / 1000), callbackURL: parsed.callbackURL?.absoluteString,
+            stream: (stream ?? parsed.stream) ? true : nil
         )
     }
 

@@ -7,6 +7,8 @@ struct QuestionRequest: Sendable {
     var namespace: String?
     var topK: Int
     var callbackURL: URL?
+    /// Answer as server-sent events (`"stream": true`, or `Accept: text/event-stream`).
+    var stream = false
 
     struct Limits: Sendable {
         var maxQuestionLength: Int
@@ -53,7 +55,14 @@ struct QuestionRequest: Sendable {
         case .string?: throw .invalid("field \"callback_url\" is only accepted by POST /v1/questions")
         case let other?: throw .invalid("field \"callback_url\" must be a string, not \(other.typeName)")
         }
-        return QuestionRequest(question: question, namespace: namespace, topK: topK, callbackURL: callbackURL)
+        var stream = false
+        switch fields["stream"] {
+        case nil, .null?: break
+        case .bool(let value)? where !allowCallback: stream = value
+        case .bool?: throw .invalid("field \"stream\" is only accepted by POST /v1/chat; poll or use callback_url here")
+        case let other?: throw .invalid("field \"stream\" must be a boolean, not \(other.typeName)")
+        }
+        return QuestionRequest(question: question, namespace: namespace, topK: topK, callbackURL: callbackURL, stream: stream)
     }
 
     /// The question trimmed, or 400 (empty, control characters) or 413 (too long) naming `field`.

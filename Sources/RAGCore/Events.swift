@@ -16,8 +16,10 @@ public struct QuestionAsked: Sendable, Hashable, Codable {
     public var deadline: Date
     /// Where to POST the answer, for asynchronous questions.
     public var callbackURL: String?
+    /// A client streams the answer: the Responder also publishes `AnswerDelta`s to `rag.answer.deltas`.
+    public var stream: Bool?
 
-    public init(id: String, question: String, namespace: String?, topK: Int, askedAt: Date, deadline: Date, callbackURL: String?) {
+    public init(id: String, question: String, namespace: String?, topK: Int, askedAt: Date, deadline: Date, callbackURL: String?, stream: Bool? = nil) {
         self.id = id
         self.question = question
         self.namespace = namespace
@@ -25,11 +27,12 @@ public struct QuestionAsked: Sendable, Hashable, Codable {
         self.askedAt = askedAt
         self.deadline = deadline
         self.callbackURL = callbackURL
+        self.stream = stream
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", id, question, namespace, topK = "top_k", askedAt = "asked_at", deadline
-        case callbackURL = "callback_url"
+        case callbackURL = "callback_url", stream
     }
 }
 
@@ -288,5 +291,39 @@ public struct FeedbackGiven: Sendable, Hashable, Codable {
         self.status = status
         self.references = references
         self.givenAt = givenAt
+    }
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", questionID = "question_id", rating, comment, status, references, givenAt = "given_at"
+    }
+}
+
+/// `rag.answer.deltas`, keyed by question id: a piece of an answer being written, for the gateway that
+/// streams it (Responder -> Gateway). Sequence numbers start at 0 per question. The final `AnswerReady`
+/// stays the source of truth: a stream that missed deltas still ends with the whole answer.
+public struct AnswerDelta: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// The entries the answer is grounded on, before any text.
+        case references
+        /// A piece of the answer's text.
+        case text
+    }
+
+    public var schemaVersion: Int = eventSchemaVersion
+    public var questionID: String
+    public var sequence: Int
+    public var kind: Kind
+    public var text: String?
+    public var references: [AnswerReference]?
+
+    public init(questionID: String, sequence: Int, kind: Kind, text: String? = nil, references: [AnswerReference]? = nil) {
+        self.questionID = questionID
+        self.sequence = sequence
+        self.kind = kind
+        self.text = text
+        self.references = references
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", questionID = "question_id", sequence, kind, text, references
     }
 }

@@ -116,6 +116,17 @@ public struct ChatResponse: Sendable, Hashable {
 public protocol ChatModel: Sendable {
     var modelID: String { get }
     func respond(to request: ChatRequest) async throws -> ChatResponse
+    /// As `respond`, handing each piece of the text to `onText` as it is written. A model that cannot
+    /// stream writes its whole text as one piece.
+    func respond(to request: ChatRequest, onText: @Sendable (String) async throws -> Void) async throws -> ChatResponse
+}
+
+extension ChatModel {
+    public func respond(to request: ChatRequest, onText: @Sendable (String) async throws -> Void) async throws -> ChatResponse {
+        let response = try await respond(to: request)
+        try await onText(response.text)
+        return response
+    }
 }
 
 /// Reads knowledge objects (a local folder, S3).

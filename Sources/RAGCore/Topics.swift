@@ -8,11 +8,13 @@ public enum Topics {
     public static let knowledgeModels = "rag.knowledge.models"
     /// Keyed by question id: customers' ratings of answers (Gateway -> the operator's reports).
     public static let feedback = "rag.feedback"
+    /// Keyed by question id: pieces of answers being written, for streaming clients (Responder -> Gateways).
+    public static let answerDeltas = "rag.answer.deltas"
 
     /// The dead-letter topic of `topic`.
     public static func deadLetter(of topic: String) -> String { topic + ".dlq" }
 
-    public static let all = [questions, retrievals, answers, ingestEvents, feedback]
+    public static let all = [questions, retrievals, answers, ingestEvents, feedback, answerDeltas]
     /// Every topic to create: the pipeline's, their dead-letter topics, and the compacted state topics.
     public static let allWithDeadLetters = all + all.map(deadLetter(of:)) + [knowledgeModels]
     /// Topics whose records are state keyed by id (`cleanup.policy=compact`): only the latest per key matters.
@@ -29,6 +31,7 @@ public enum EventTypes {
     public static let answerReady = "io.ragline.answer.ready.v1"
     public static let knowledgeModelUpdated = "io.ragline.knowledge.model.updated.v1"
     public static let feedbackGiven = "io.ragline.feedback.given.v1"
+    public static let answerDelta = "io.ragline.answer.delta.v1"
     public static let objectNotification = "com.amazonaws.s3.notification"
 }
 
@@ -44,4 +47,6 @@ public enum ConsumerGroups {
     public static let gatewayCallbacks = "ragline-gateway-callbacks"
     /// Each gateway instance reads every answer for its waiting and polling clients.
     public static func gatewayAnswers(instance: String) -> String { "ragline-gateway-answers-\(instance)" }
+    /// Each gateway instance reads every answer delta, from now on, for the streams it holds.
+    public static func gatewayDeltas(instance: String) -> String { "ragline-gateway-deltas-\(instance)" }
 }

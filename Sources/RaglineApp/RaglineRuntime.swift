@@ -113,6 +113,9 @@ public struct RaglineRuntime: Sendable {
                         $0.startOnAssign = .recent(gateway.asyncTimeout)
                     },
                     callbacks: try consumer(group: ConsumerGroups.gatewayCallbacks, topics: [Topics.answers], maxInFlight: 16),
+                    deltas: try consumer(group: ConsumerGroups.gatewayDeltas(instance: gateway.instanceID), topics: [Topics.answerDeltas], maxInFlight: 256) {
+                        $0.startOnAssign = .end
+                    },
                     callbackSigner: CallbackSigner(secret: secret), readiness: roleReadiness,
                     otherReadiness: roles.filter { $0 != .gateway }.compactMap { readiness[$0] },
                     registry: registry, logger: logger, onServerRunning: onGatewayPort

@@ -5,6 +5,7 @@ import Messaging
 import Metrics
 import RAGCore
 import ServiceLifecycle
+import Synchronization
 import Tracing
 
 /// Consumes `rag.retrievals`, builds the prompt, asks the `ChatModel`, and publishes `rag.answers`.
@@ -32,7 +33,7 @@ public struct ResponderService: Service {
         ) else { return }
         let retrieved = event.payload
         let question = retrieved.question
-        let answer = await answer(for: retrieved)
+        let answer = await answer(for: retrieved, trace: event.envelope.traceParent)
         try await stage.publisher.publish(answer, type: EventTypes.answerReady, topic: Topics.answers, key: question.id, trace: event.envelope.traceParent)
         answered.increment()
         stage.logger.debug("answer published", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.status: "\(answer.status)"])
@@ -46,7 +47,7 @@ public struct ResponderService: Service {
         return AnswerSelector(scoring: scoring)
     }
 
-    func answer(for retrieved: ContextRetrieved) async -> AnswerReady {
+    func answer(for retrieved: ContextRetrieved, trace: TraceParent = .random()) async -> AnswerReady {
         let question = retrieved.question
         guard question.deadline > Date() else {
             return AnswerReady.unanswered(question, status: .expired, reason: "deadline passed before generation", timings: retrieved.timings)
@@ -67,6 +68,9 @@ public struct ResponderService: Service {
             messages: PromptBuilder.messages(question: question.question, matches: matches)
         )
         let model = self.model
+        // A streaming client gets the references at once, then the text as the model writes it.
+        let deltas = question.stream == true ? AnswerDeltas(questionID: question.id, publisher: stage.publisher, trace: trace, logger: stage.logger) : nil
+        await deltas?.send(AnswerDelta(questionID: question.id, sequence: 0, kind: .references, references: selection.references))
         let clock = ContinuousClock()
         let start = clock.now
         do {
@@ -75,7 +79,7 @@ public struct ResponderService: Service {
                 span.attributes[SpanKeys.model] = model.modelID
                 span.attributes[SpanKeys.genAIOperation] = "chat"
                 let reply = try await policy.runProviderCall(deadline: question.deadline) {
-                    try await model.respond(to: request)
+                    try await model.respond(to: request) { text in await deltas?.sendText(text) }
                 }
                 span.attributes[SpanKeys.status] = reply.status.rawValue
                 if let usage = reply.usage {
@@ -126,5 +130,40 @@ public struct ResponderService: Service {
         let questions = selection.references.map { "\"\($0.question)\"" }
         let listed = questions.count <= 2 ? questions.joined(separator: " or ") : questions.dropLast().joined(separator: ", ") + ", or " + questions.last!
         return "Did you mean \(listed)?"
+    }
+}
+
+/// Publishes one streamed answer's deltas to `rag.answer.deltas`, numbered in order. Best effort: a delta
+/// that cannot be published is logged and skipped, since the final `AnswerReady` carries the whole answer.
+final class AnswerDeltas: Sendable {
+    let questionID: String
+    let publisher: EventPublisher
+    let trace: TraceParent
+    let logger: Logger
+    private let next = Mutex(0)
+
+    init(questionID: String, publisher: EventPublisher, trace: TraceParent, logger: Logger) {
+        self.questionID = questionID
+        self.publisher = publisher
+        self.trace = trace
+        self.logger = logger
+    }
+
+    func sendText(_ text: String) async {
+        guard !text.isEmpty else { return }
+        await send(AnswerDelta(questionID: questionID, sequence: 0, kind: .text, text: text))
+    }
+
+    func send(_ delta: AnswerDelta) async {
+        var delta = delta
+        delta.sequence = next.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        do {
+            try await publisher.publish(delta, type: EventTypes.answerDelta, topic: Topics.answerDeltas, key: questionID, trace: trace)
+        } catch {
+            logger.warning("answer delta not published", metadata: [LogKeys.questionID: "\(questionID)", LogKeys.error: "\(error)"])
+        }
     }
 }

@@ -43,7 +43,7 @@ import Testing
             return token
         }
         let producer = try KafkaProducer(configuration: .init(client: client), logger: Logger(label: "t"))
-        try await waitUntil("librdkafka to ask for a token", timeout: .seconds(10)) { !tokens.value.isEmpty }
+        try await waitUntil("librdkafka to ask for a token", timeout: .seconds(30)) { !tokens.value.isEmpty }
         withExtendedLifetime(producer) {}
         var base64 = try #require(tokens.value.first).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }

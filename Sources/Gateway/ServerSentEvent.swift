@@ -1,0 +1,24 @@
+import Foundation
+import NIOCore
+
+/// One server-sent event: `event: <name>\ndata: <json>\n\n`.
+enum ServerSentEvent {
+    static func encode(_ name: String, _ value: some Encodable) -> ByteBuffer {
+        let data = (try? JSONEncoder.answers.encode(value)) ?? Data("{}".utf8)
+        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
+        buffer.writeBytes(data)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}
+
+/// The body of a stream's `error` event: the API's error shape, with the question id.
+struct StreamError: Encodable {
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+    }
+
+    let id: String
+    let error: Detail
+}

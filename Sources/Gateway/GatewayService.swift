@@ -176,6 +176,39 @@ public struct GatewayService: Service {
     /// a whole answer, whatever its status), or `error` (no answer before the deadline).
     func streamedChat(_ parsed: QuestionRequest) async throws -> Response {
         let question = makeQuestion(parsed, timeout: configuration.chatTimeout)
+        let timeout = configuration.chatTimeout
+        return try await eventStream(question) { writer, events in
+            var sentReferences = false
+            var sentText = false
+            for await event in events {
+                switch event {
+                case .delta(let delta) where delta.kind == .references:
+                    try await writer.write(ServerSentEvent.encode("references", ["references": delta.references ?? []]))
+                    sentReferences = true
+                case .delta(let delta):
+                    try await writer.write(ServerSentEvent.encode("delta", ["text": delta.text ?? ""]))
+                    sentText = true
+                case .answer(let answer):
+                    // Decided without a model (no_match, clarify), or deltas missed: the answer fills in.
+                    if !sentReferences { try await writer.write(ServerSentEvent.encode("references", ["references": answer.references])) }
+                    if !sentText { try await writer.write(ServerSentEvent.encode("delta", ["text": answer.answer])) }
+                    try await writer.write(ServerSentEvent.encode("answer", AnswerBody(answer)))
+                    return
+                }
+            }
+            try await writer.write(ServerSentEvent.encode("error", StreamError(
+                id: question.id, error: .init(code: "deadline_exceeded", message: "no answer within \(timeout); poll GET /v1/questions/\(question.id)")
+            )))
+        }
+    }
+
+    /// A server-sent-events response for `question`: subscribed to its deltas and answer, then published (so
+    /// that a refusal is still an HTTP error and nothing is missed); `render` writes the events, which end
+    /// with the answer or at the chat deadline. A client that goes away frees the subscription at once.
+    func eventStream(
+        _ question: QuestionAsked,
+        render: @escaping @Sendable (inout any ResponseBodyWriter, AsyncStream<AnswerStreams.Event>) async throws -> Void
+    ) async throws -> Response {
         let streams = self.streams
         let (token, events) = await streams.subscribe(question.id)
         do {
@@ -192,39 +225,15 @@ public struct GatewayService: Service {
                     try await Task.sleep(for: timeout)
                     await streams.unsubscribe(question.id, token)
                 }
+                defer { deadline.cancel() }
                 do {
-                    var sentReferences = false
-                    var sentText = false
-                    var answered = false
-                    for await event in events {
-                        switch event {
-                        case .delta(let delta) where delta.kind == .references:
-                            try await writer.write(ServerSentEvent.encode("references", ["references": delta.references ?? []]))
-                            sentReferences = true
-                        case .delta(let delta):
-                            try await writer.write(ServerSentEvent.encode("delta", ["text": delta.text ?? ""]))
-                            sentText = true
-                        case .answer(let answer):
-                            // Decided without a model (no_match, clarify), or deltas missed: the answer fills in.
-                            if !sentReferences { try await writer.write(ServerSentEvent.encode("references", ["references": answer.references])) }
-                            if !sentText { try await writer.write(ServerSentEvent.encode("delta", ["text": answer.answer])) }
-                            try await writer.write(ServerSentEvent.encode("answer", AnswerBody(answer)))
-                            answered = true
-                        }
-                    }
-                    if !answered {
-                        try await writer.write(ServerSentEvent.encode("error", StreamError(
-                            id: question.id, error: .init(code: "deadline_exceeded", message: "no answer within \(timeout); poll GET /v1/questions/\(question.id)")
-                        )))
-                    }
-                    deadline.cancel()
-                    try await writer.finish(nil)
+                    try await render(&writer, events)
                 } catch {
-                    // The client went away (or the write failed): free the subscription at once.
-                    deadline.cancel()
                     await streams.unsubscribe(question.id, token)
                     throw error
                 }
+                await streams.unsubscribe(question.id, token)
+                try await writer.finish(nil)
             }
         )
     }

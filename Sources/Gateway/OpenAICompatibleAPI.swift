@@ -179,65 +179,40 @@ extension GatewayService {
             let data = try JSONSerialization.data(withJSONObject: OpenAICompatibleAPI.completion(answer, model: parsed.model, created: created), options: [.sortedKeys, .withoutEscapingSlashes])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        // Streamed: subscribed, then published, so that a refusal is still an HTTP error and no delta is
-        // missed; then the role, the text as the responder writes it (its deltas through Kafka), and a final
-        // chunk with the finish reason, the usage and `ragline`.
+        // Streamed: the role, the text as the responder writes it (its deltas through Kafka), and a final
+        // chunk with the finish reason, the usage and `ragline`, then `[DONE]`.
         let asked = makeQuestion(question, timeout: configuration.chatTimeout, stream: true)
-        let streams = self.streams
-        let (token, events) = await streams.subscribe(asked.id)
-        do {
-            try await publish(asked)
-        } catch {
-            await streams.unsubscribe(asked.id, token)
-            throw error
-        }
         let timeout = configuration.chatTimeout
         let model = parsed.model
-        return Response(
-            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-            body: ResponseBody { writer in
-                let deadline = Task {
-                    try await Task.sleep(for: timeout)
-                    await streams.unsubscribe(asked.id, token)
-                }
-                do {
-                    func chunk(_ delta: [String: Any], finishReason: String? = nil, extra: [String: Any] = [:]) -> ByteBuffer {
-                        OpenAICompatibleAPI.event(OpenAICompatibleAPI.chunk(id: asked.id, model: model, created: created, delta: delta, finishReason: finishReason, extra: extra))
-                    }
-                    try await writer.write(chunk(["role": "assistant", "content": ""]))
-                    var sentText = false
-                    var answered = false
-                    for await event in events {
-                        switch event {
-                        case .delta(let delta) where delta.kind == .text:
-                            try await writer.write(chunk(["content": delta.text ?? ""]))
-                            sentText = true
-                        case .delta:
-                            continue
-                        case .answer(let answer):
-                            if !sentText { try await writer.write(chunk(["content": answer.answer])) }
-                            try await writer.write(chunk([:], finishReason: "stop", extra: [
-                                "usage": OpenAICompatibleAPI.usage(answer), OpenAICompatibleAPI.modelPrefix: OpenAICompatibleAPI.extensionField(answer),
-                            ]))
-                            answered = true
-                        }
-                    }
-                    if !answered {
-                        try await writer.write(OpenAICompatibleAPI.event(["error": [
-                            "message": "no answer within \(timeout); poll GET /v1/questions/\(asked.id)", "type": "server_error", "param": NSNull(), "code": "deadline_exceeded",
-                        ]]))
-                    }
-                    deadline.cancel()
-                    try await writer.write(OpenAICompatibleAPI.done)
-                    try await writer.finish(nil)
-                } catch {
-                    // The client went away: free the subscription at once.
-                    deadline.cancel()
-                    await streams.unsubscribe(asked.id, token)
-                    throw error
+        return try await eventStream(asked) { writer, events in
+            func chunk(_ delta: [String: Any], finishReason: String? = nil, extra: [String: Any] = [:]) -> ByteBuffer {
+                OpenAICompatibleAPI.event(OpenAICompatibleAPI.chunk(id: asked.id, model: model, created: created, delta: delta, finishReason: finishReason, extra: extra))
+            }
+            try await writer.write(chunk(["role": "assistant", "content": ""]))
+            var sentText = false
+            var answered = false
+            for await event in events {
+                switch event {
+                case .delta(let delta) where delta.kind == .text:
+                    try await writer.write(chunk(["content": delta.text ?? ""]))
+                    sentText = true
+                case .delta:
+                    continue
+                case .answer(let answer):
+                    if !sentText { try await writer.write(chunk(["content": answer.answer])) }
+                    try await writer.write(chunk([:], finishReason: "stop", extra: [
+                        "usage": OpenAICompatibleAPI.usage(answer), OpenAICompatibleAPI.modelPrefix: OpenAICompatibleAPI.extensionField(answer),
+                    ]))
+                    answered = true
                 }
             }
-        )
+            if !answered {
+                try await writer.write(OpenAICompatibleAPI.event(["error": [
+                    "message": "no answer within \(timeout); poll GET /v1/questions/\(asked.id)", "type": "server_error", "param": NSNull(), "code": "deadline_exceeded",
+                ]]))
+            }
+            try await writer.write(OpenAICompatibleAPI.done)
+        }
     }
 
     /// A `failed` or `expired` answer is an error to an OpenAI client, not a completion.

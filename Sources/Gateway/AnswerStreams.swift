@@ -45,6 +45,16 @@ actor AnswerStreams {
     }
 
     var count: Int { subscribers.values.reduce(0) { $0 + $1.count } }
+
+    /// What the final answer adds to the text already streamed: deltas travel on their own topic, so the
+    /// answer can overtake the last of them. Nil when nothing is left, or when the answer does not continue
+    /// what was streamed (a retried generation): the `answer` event then carries the whole text.
+    nonisolated static func remainder(of answer: String, after streamed: String) -> String? {
+        let said = streamed.drop { $0.isWhitespace }
+        guard answer.hasPrefix(said) else { return nil }
+        let rest = String(answer.dropFirst(said.count))
+        return rest.isEmpty ? nil : rest
+    }
 }
 
 /// Reads `rag.answer.deltas` from now on into `AnswerStreams`. Part of `GatewayService`.

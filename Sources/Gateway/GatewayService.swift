@@ -179,7 +179,7 @@ public struct GatewayService: Service {
         let timeout = configuration.chatTimeout
         return try await eventStream(question) { writer, events in
             var sentReferences = false
-            var sentText = false
+            var streamed = ""
             for await event in events {
                 switch event {
                 case .delta(let delta) where delta.kind == .references:
@@ -187,11 +187,14 @@ public struct GatewayService: Service {
                     sentReferences = true
                 case .delta(let delta):
                     try await writer.write(ServerSentEvent.encode("delta", ["text": delta.text ?? ""]))
-                    sentText = true
+                    streamed += delta.text ?? ""
                 case .answer(let answer):
-                    // Decided without a model (no_match, clarify), or deltas missed: the answer fills in.
+                    // Decided without a model (no_match, clarify), or deltas still on their way (another topic):
+                    // the answer fills in what the deltas have not said.
                     if !sentReferences { try await writer.write(ServerSentEvent.encode("references", ["references": answer.references])) }
-                    if !sentText { try await writer.write(ServerSentEvent.encode("delta", ["text": answer.answer])) }
+                    if let rest = AnswerStreams.remainder(of: answer.answer, after: streamed) {
+                        try await writer.write(ServerSentEvent.encode("delta", ["text": rest]))
+                    }
                     try await writer.write(ServerSentEvent.encode("answer", AnswerBody(answer)))
                     return
                 }

@@ -189,17 +189,17 @@ extension GatewayService {
                 OpenAICompatibleAPI.event(OpenAICompatibleAPI.chunk(id: asked.id, model: model, created: created, delta: delta, finishReason: finishReason, extra: extra))
             }
             try await writer.write(chunk(["role": "assistant", "content": ""]))
-            var sentText = false
+            var streamed = ""
             var answered = false
             for await event in events {
                 switch event {
                 case .delta(let delta) where delta.kind == .text:
                     try await writer.write(chunk(["content": delta.text ?? ""]))
-                    sentText = true
+                    streamed += delta.text ?? ""
                 case .delta:
                     continue
                 case .answer(let answer):
-                    if !sentText { try await writer.write(chunk(["content": answer.answer])) }
+                    if let rest = AnswerStreams.remainder(of: answer.answer, after: streamed) { try await writer.write(chunk(["content": rest])) }
                     try await writer.write(chunk([:], finishReason: "stop", extra: [
                         "usage": OpenAICompatibleAPI.usage(answer), OpenAICompatibleAPI.modelPrefix: OpenAICompatibleAPI.extensionField(answer),
                     ]))

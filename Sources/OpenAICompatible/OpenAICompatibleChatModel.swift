@@ -19,11 +19,21 @@ public struct OpenAICompatibleChatModel: ChatModel {
     }
 
     public func respond(to request: ChatRequest) async throws -> ChatResponse {
-        let (text, usage) = try await complete(request.messages)
+        try await respond(to: request) { _ in }
+    }
+
+    /// With `LLM_STREAM`, each piece of the provider's stream goes to `onText` as it arrives (the Responder
+    /// publishes it as an answer delta); without, the whole answer once.
+    public func respond(to request: ChatRequest, onText: @Sendable (String) async throws -> Void) async throws -> ChatResponse {
+        let stream = configuration.stream
+        let (text, usage) = try await withoutActuallyEscaping(onText) { onText in
+            try await complete(request.messages, onText: stream ? onText : nil)
+        }
         let answer = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else {
             throw ProviderError(provider: modelID, message: "the model returned an empty answer", isRetriable: true)
         }
+        if !configuration.stream { try await onText(answer) }
         return ChatResponse(
             status: .answered, text: answer,
             references: request.matches.map(\.reference),
@@ -32,7 +42,7 @@ public struct OpenAICompatibleChatModel: ChatModel {
     }
 
     /// Sends the messages; returns the answer text and the token usage when the server reports it.
-    public func complete(_ messages: [ChatMessage]) async throws -> (String, TokenUsage?) {
+    public func complete(_ messages: [ChatMessage], onText: (@Sendable (String) async throws -> Void)? = nil) async throws -> (String, TokenUsage?) {
         var body: [String: Any] = [
             "model": configuration.model,
             "messages": messages.map { ["role": $0.role, "content": $0.content] },
@@ -63,7 +73,7 @@ public struct OpenAICompatibleChatModel: ChatModel {
         }
         let contentType = response.headers.first(name: "Content-Type") ?? ""
         if configuration.stream || contentType.hasPrefix("text/event-stream") {
-            return try await readStream(response.body)
+            return try await readStream(response.body, onText: onText)
         }
         let data: Data
         do {
@@ -86,11 +96,12 @@ public struct OpenAICompatibleChatModel: ChatModel {
         return (content, usage(object["usage"]))
     }
 
-    private func readStream(_ body: HTTPClientResponse.Body) async throws -> (String, TokenUsage?) {
+    private func readStream(_ body: HTTPClientResponse.Body, onText: (@Sendable (String) async throws -> Void)?) async throws -> (String, TokenUsage?) {
         var parser = ServerSentEventParser()
         var text = ""
         var usage: TokenUsage?
         var finished = false
+        var pieces: [String] = []
         func handle(_ events: [String]) throws {
             for event in events where !finished {
                 if event.trimmingCharacters(in: .whitespaces) == "[DONE]" {
@@ -107,6 +118,7 @@ public struct OpenAICompatibleChatModel: ChatModel {
                 if let choices = chunk["choices"] as? [[String: Any]], let delta = choices.first?["delta"] as? [String: Any],
                    let content = delta["content"] as? String {
                     text += content
+                    pieces.append(content)
                 }
                 if let reported = Self.usage(chunk["usage"]) { usage = reported }
             }
@@ -114,6 +126,9 @@ public struct OpenAICompatibleChatModel: ChatModel {
         do {
             for try await buffer in body {
                 try handle(parser.feed(buffer.readableBytesView))
+                // Forwarded as they arrive; an error thrown by `onText` ends the answer.
+                for piece in pieces { try await onText?(piece) }
+                pieces.removeAll()
                 if finished { break }
             }
         } catch let error as ProviderError {
@@ -122,6 +137,7 @@ public struct OpenAICompatibleChatModel: ChatModel {
             throw ProviderError(provider: modelID, message: "stream broke off: \(error)", isRetriable: true)
         }
         if !finished { try handle(parser.finish()) }
+        for piece in pieces { try await onText?(piece) }
         return (text, usage)
     }
 

@@ -63,3 +63,37 @@ struct StreamingTests {
         }
     }
 }
+
+/// With an OpenAI-compatible chat server and `LLM_STREAM`, the provider's pieces reach the client as they
+/// are written: one `delta` event per piece, through the responder and `rag.answer.deltas`.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct HostedModelStreamingTests {
+    @Test func theProvidersPiecesAreStreamedToTheClient() async throws {
+        let server = FakeOpenAIServer()
+        try await server.start()
+        let pipeline = try PipelineHarness { configuration in
+            configuration.providers.chatModel = "openai"
+            configuration.llm.baseURL = server.baseURL
+            configuration.llm.model = "test/model"
+            configuration.llm.apiKey = server.key
+            configuration.llm.stream = true
+        }
+        let base = try #require(try await pipeline.start())
+        try await withAsyncCleanup({ await pipeline.stop(); await server.stop() }) {
+            try await pipeline.waitForIndex(PipelineHarness.demoCounts)
+            let pieces = ["If your train ", "is over an hour late, ", "ask for a refund."]
+            server.enqueue(.stream(pieces, chunkBytes: 4_096))
+            let reply = try await TestHTTP(baseURL: base).post("/v1/chat", json: ["question": "What should I do if my train arrives more than an hour late?", "stream": true])
+            let events = StreamingTests.events(reply.text)
+            // References first, the answer last, the text in between in more than one piece (the answer travels
+            // on its own topic and may overtake the last delta, whose text it then fills in).
+            #expect(events.first?.name == "references" && events.last?.name == "answer", "\(reply.text)")
+            let deltas = events.dropFirst().dropLast()
+            #expect(deltas.allSatisfy { $0.name == "delta" } && deltas.count >= 2, "\(reply.text)")
+            #expect(deltas.compactMap { $0.data["text"] as? String }.joined() == pieces.joined())
+            #expect(deltas.first?.data["text"] as? String == pieces[0])
+            #expect(events.last?.data["answer"] as? String == pieces.joined())
+            #expect((events.first?.data["references"] as? [[String: Any]])?.first?["id"] as? String == "transport-009")
+        }
+    }
+}

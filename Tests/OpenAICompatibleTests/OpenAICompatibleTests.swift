@@ -64,6 +64,18 @@ struct OpenAICompatibleChatModelTests {
         }
     }
 
+    /// With LLM_STREAM the provider's pieces reach `onText` one by one, as the Responder streams them.
+    @Test func streamedPiecesAreForwardedAsTheyArrive() async throws {
+        try await withServer { server in
+            let pieces = ["Folding bikes ", "travel free; ", "others need a reservation."]
+            server.enqueue(.stream(pieces, chunkBytes: 64))
+            let forwarded = LockedBox<[String]>([])
+            let response = try await model(server, stream: true).respond(to: request()) { piece in forwarded.withLock { $0.append(piece) } }
+            #expect(forwarded.value == pieces)
+            #expect(response.text == pieces.joined().trimmingCharacters(in: .whitespaces))
+        }
+    }
+
     @Test func unauthorizedIsPermanentAndNamesTheSetting() async throws {
         try await withServer { server in
             await #expect {

@@ -121,12 +121,7 @@ struct HostedModelPipelineTests {
     @Test func answersComeFromTheChatServerWithReferences() async throws {
         let server = FakeOpenAIServer()
         try await server.start()
-        let pipeline = try PipelineHarness { configuration in
-            configuration.providers.chatModel = "openai"
-            configuration.llm.baseURL = server.baseURL
-            configuration.llm.model = "test/model"
-            configuration.llm.apiKey = server.key
-        }
+        let pipeline = try PipelineHarness { configuration in server.configureChatModel(&configuration) }
         let base = try #require(try await pipeline.start())
         try await withAsyncCleanup({ await pipeline.stop(); await server.stop() }) {
             try await pipeline.waitForIndex(PipelineHarness.demoCounts)

@@ -65,17 +65,14 @@ struct StreamingTests {
 }
 
 /// With an OpenAI-compatible chat server and `LLM_STREAM`, the provider's pieces reach the client as they
-/// are written: one `delta` event per piece, through the responder and `rag.answer.deltas`.
+/// are written, as `delta` events through the responder and `rag.answer.deltas`.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct HostedModelStreamingTests {
     @Test func theProvidersPiecesAreStreamedToTheClient() async throws {
         let server = FakeOpenAIServer()
         try await server.start()
         let pipeline = try PipelineHarness { configuration in
-            configuration.providers.chatModel = "openai"
-            configuration.llm.baseURL = server.baseURL
-            configuration.llm.model = "test/model"
-            configuration.llm.apiKey = server.key
+            server.configureChatModel(&configuration)
             configuration.llm.stream = true
         }
         let base = try #require(try await pipeline.start())

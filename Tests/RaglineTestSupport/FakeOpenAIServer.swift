@@ -1,4 +1,5 @@
 import Foundation
+import RaglineApp
 import Hummingbird
 import Logging
 import NIOCore
@@ -32,6 +33,14 @@ public final class FakeOpenAIServer: Sendable {
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port.value ?? 0)/v1" }
+
+    /// Points `configuration`'s responder at this server (`RAGLINE_CHAT_MODEL=openai`, model `test/model`).
+    public func configureChatModel(_ configuration: inout RaglineConfiguration) {
+        configuration.providers.chatModel = "openai"
+        configuration.llm.baseURL = baseURL
+        configuration.llm.model = "test/model"
+        configuration.llm.apiKey = key
+    }
 
     public func start() async throws {
         let router = Router()

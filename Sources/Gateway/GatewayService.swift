@@ -107,6 +107,8 @@ public struct GatewayService: Service {
                 // The answers of the async window published before it started are in its store first.
                 await catchUp.wait(for: answers, topic: Topics.answers, logger: logger)
                 await callbacks.waitUntilJoined()
+                // Streams need every delta published from now on: its delta reader has its partitions.
+                await deltas?.waitForAssignment(of: Topics.answerDeltas)
                 readiness.markReady()
             }
             do {

@@ -156,6 +156,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Kafka", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The web chat page and the OpenAPI document are compiled into the binary, so the image needs no files beside it.
+            resources: [.embedInCode("Resources/chat.html"), .embedInCode("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -216,6 +218,8 @@ let package = Package(
                 "Telemetry",
                 "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS", "Messaging", "Retriever",
                 .product(name: "Configuration", package: "swift-configuration"),
+                // `ragline bench stream` serves a paced OpenAI-compatible model; `ask --stream` reads events.
+                .product(name: "Hummingbird", package: "hummingbird"), "OpenAICompatible",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -37,6 +37,11 @@ asked=$(RAGLINE_PORT="$port" "$ragline" ask "How can I buy a train ticket?")
 echo "$asked" | grep -q "You can purchase tickets online" || { echo "ragline ask printed: $asked"; exit 1; }
 echo "$asked" | grep -q "transport/transport-001" || { echo "ragline ask printed no reference: $asked"; exit 1; }
 RAGLINE_PORT="$port" "$ragline" ask --json "How can I buy a train ticket?" | python3 -c 'import json, sys; assert json.load(sys.stdin)["references"][0]["id"] == "transport-001"'
+streamed=$(RAGLINE_PORT="$port" "$ragline" ask --stream "How can I buy a train ticket?")
+echo "$streamed" | grep -q "You can purchase tickets online" && echo "$streamed" | grep -q "transport/transport-001" \
+    || { echo "ragline ask --stream printed: $streamed"; exit 1; }
+RAGLINE_PORT="$port" "$ragline" ask --stream --json "How can I buy a train ticket?" \
+    | python3 -c 'import json, sys; events = [json.loads(line)["event"] for line in sys.stdin]; assert events[0] == "references" and events[-1] == "answer" and "delta" in events, events'
 set +e
 unreachable=$(RAGLINE_URL=http://127.0.0.1:9 "$ragline" ask "anyone?" 2>&1); status=$?
 set -e

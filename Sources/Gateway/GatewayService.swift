@@ -130,7 +130,7 @@ public struct GatewayService: Service {
 
     /// Every route `makeRouter` adds, the health routes included: a 405 names the methods of its path.
     static let routes = RouteTable([
-        (.get, "/healthz"), (.get, "/readyz"), (.get, "/metrics"),
+        (.get, "/"), (.get, "/openapi.json"), (.get, "/healthz"), (.get, "/readyz"), (.get, "/metrics"),
         (.post, "/v1/chat"), (.post, "/v1/questions"), (.get, "/v1/questions/:id"),
         (.post, "/v1/chat/completions"), (.get, "/v1/models"), (.post, "/v1/questions/:id/feedback"),
     ])
@@ -141,6 +141,9 @@ public struct GatewayService: Service {
         // Every error a JSON body, 404 and 405 included; inside the metrics, so that they count its statuses.
         router.add(middleware: JSONErrorMiddleware(routes: Self.routes))
         HealthRoutes.add(to: router, readiness: [readiness] + otherReadiness, registry: registry)
+        // Public like the health routes: the page asks with the key its user types, the document has no secrets.
+        router.get("/") { _, _ in StaticDocuments.chatPageResponse() }
+        router.get("openapi.json") { _, _ in StaticDocuments.openAPIResponse() }
         let api = router.group("v1")
         // A server span per API request (the health and metrics routes get none). The question's publish
         // runs in the request's task, so its producer span, and the whole pipeline, are children of it.

@@ -102,8 +102,8 @@ public struct OpenAICompatibleChatModel: ChatModel {
         var usage: TokenUsage?
         var finished = false
         var pieces: [String] = []
-        func handle(_ events: [String]) throws {
-            for event in events where !finished {
+        func handle(_ events: [ServerSentEventParser.Event]) throws {
+            for event in events.map(\.data) where !finished {
                 if event.trimmingCharacters(in: .whitespaces) == "[DONE]" {
                     finished = true
                     return

@@ -1,15 +1,22 @@
 /// Incremental parser for `text/event-stream`: bytes in (split anywhere, even inside a UTF-8 character
-/// or a CRLF), complete events' `data` out. Comment lines (`:`) and other fields are skipped.
+/// or a CRLF), complete events out. Comment lines (`:`), `id` and `retry` fields are skipped.
 public struct ServerSentEventParser: Sendable {
+    /// One event: its `event` field (`message` when absent, as browsers name it) and its `data` lines joined.
+    public struct Event: Sendable, Equatable {
+        public var name: String
+        public var data: String
+    }
+
     private var line: [UInt8] = []
+    private var name: String?
     private var data: [String] = []
     private var sawCarriageReturn = false
 
     public init() {}
 
-    /// Feeds more bytes; returns the data of each event completed by them.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
-        var events: [String] = []
+    /// Feeds more bytes; returns each event completed by them.
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
+        var events: [Event] = []
         for byte in bytes {
             if sawCarriageReturn {
                 sawCarriageReturn = false
@@ -26,29 +33,35 @@ public struct ServerSentEventParser: Sendable {
     }
 
     /// Ends the stream: an event not followed by a blank line still counts.
-    public mutating func finish() -> [String] {
-        var events: [String] = []
+    public mutating func finish() -> [Event] {
+        var events: [Event] = []
         if !line.isEmpty, let event = endLine() { events.append(event) }
-        if !data.isEmpty {
-            events.append(data.joined(separator: "\n"))
-            data.removeAll()
-        }
+        if let event = endEvent() { events.append(event) }
         return events
     }
 
-    private mutating func endLine() -> String? {
-        defer { line.removeAll(keepingCapacity: true) }
-        if line.isEmpty {
-            guard !data.isEmpty else { return nil }
-            defer { data.removeAll() }
-            return data.joined(separator: "\n")
+    private mutating func endEvent() -> Event? {
+        defer {
+            data.removeAll()
+            name = nil
         }
+        guard !data.isEmpty else { return nil }
+        return Event(name: name ?? "message", data: data.joined(separator: "\n"))
+    }
+
+    private mutating func endLine() -> Event? {
+        defer { line.removeAll(keepingCapacity: true) }
+        if line.isEmpty { return endEvent() }
         let text = String(decoding: line, as: UTF8.self)
         if text.hasPrefix(":") { return nil }
-        guard text.hasPrefix("data:") else { return nil }
-        var value = text.dropFirst(5)
+        let field = text.prefix { $0 != ":" }
+        var value = text.dropFirst(field.count).dropFirst()
         if value.hasPrefix(" ") { value = value.dropFirst() }
-        data.append(String(value))
+        switch field {
+        case "data": data.append(String(value))
+        case "event": name = String(value)
+        default: break
+        }
         return nil
     }
 }

@@ -11,7 +11,7 @@ import ServiceLifecycle
 
 /// `ragline bench`: measurements whose results go to BENCHMARKS.md.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self, Embed.self, Selection.self])
+    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self, Stream.self, Embed.self, Selection.self])
 
     /// `ragline bench pipeline`: `/v1/chat` latency through all four roles on embedded defaults, with one
     /// Kafka produce->consume hop on the same broker measured in the same run as the baseline.
@@ -26,30 +26,11 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             var logger = Logger(label: "ragline.bench")
             logger.logLevel = .error
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .error
-                return handler
-            }
-            let data = (NSTemporaryDirectory() as NSString).appendingPathComponent("ragline-bench-\(UUID().uuidString.prefix(6))")
-            defer { try? FileManager.default.removeItem(atPath: data) }
-            var configuration = RaglineConfiguration()
-            configuration.dataDirectory = data
-            configuration.gateway.host = "127.0.0.1"
-            configuration.gateway.port = 0
+            Bench.quietLogging()
+            var configuration = Bench.demoConfiguration()
+            defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
             configuration.kafka.fetchWaitMaxMilliseconds = fetchWaitMs
-            configuration.localKnowledge.watchInterval = .milliseconds(100)
-
-            let cluster = try RaglineRuntime.embeddedBroker(partitions: 4)
-            let stack = try InProcessStack(
-                configuration: configuration, brokers: cluster.bootstrapServers, logger: logger, registry: PrometheusCollectorRegistry()
-            )
-            let index = try ProviderFactory.localIndex(configuration)
-            while try await index.counts().values.reduce(0, +) < 34 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            try await stack.waitUntilReady()
-            let base = try await stack.gatewayURL()
+            let (cluster, stack, base) = try await Bench.startDemoStack(configuration, logger: logger)
             let questions = [
                 "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
                 "Do you accept my insurance provider?", "Can I bring my bicycle on board?", "How long does delivery take?",
@@ -81,11 +62,7 @@ struct Bench: AsyncParsableCommand {
         }
 
         func post(_ url: String, question: String) async throws -> [String: Any] {
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["question": question])))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(Bench.chatRequest(url, question: question, stream: false), timeout: .seconds(30))
             let bytes = try await response.body.collect(upTo: 1 << 20)
             guard response.status.code == 200 else { throw ValidationError("HTTP \(response.status.code): \(String(buffer: bytes))") }
             return (try JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
@@ -118,6 +95,39 @@ struct Bench: AsyncParsableCommand {
         func row(_ name: String, _ values: [Double]) -> String {
             Bench.row(name, values, digits: 2)
         }
+    }
+
+    static func quietLogging() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+    }
+
+    /// Embedded defaults in a fresh temporary data directory (the caller removes it), the gateway on a free port.
+    static func demoConfiguration() -> RaglineConfiguration {
+        var configuration = RaglineConfiguration()
+        configuration.dataDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("ragline-bench-\(UUID().uuidString.prefix(6))")
+        configuration.gateway.host = "127.0.0.1"
+        configuration.gateway.port = 0
+        configuration.localKnowledge.watchInterval = .milliseconds(100)
+        return configuration
+    }
+
+    /// Every role in process over an embedded broker, returned once the demo knowledge (34 entries) is
+    /// indexed and the gateway is ready.
+    static func startDemoStack(_ configuration: RaglineConfiguration, logger: Logger) async throws -> (KafkaMockCluster, InProcessStack, String) {
+        let cluster = try RaglineRuntime.embeddedBroker(partitions: 4)
+        let stack = try InProcessStack(
+            configuration: configuration, brokers: cluster.bootstrapServers, logger: logger, registry: PrometheusCollectorRegistry()
+        )
+        let index = try ProviderFactory.localIndex(configuration)
+        while try await index.counts().values.reduce(0, +) < 34 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await stack.waitUntilReady()
+        return (cluster, stack, try await stack.gatewayURL())
     }
 
     /// A BENCHMARKS.md table row: name, p50, p99.

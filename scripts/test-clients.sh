@@ -23,6 +23,12 @@ for _ in $(seq 1 120); do
 done
 timeout 300 .venv-test/bin/python Tests/Clients/openai_client.py "http://127.0.0.1:$port"
 
+# The web chat page in Debian's headless Chromium: the seed question answered with its reference, a no-match
+# shown as such, thumbs up sent. The screenshot is kept as an artifact.
+artifacts=${RAGLINE_ARTIFACTS_DIR:-.build/artifacts}
+mkdir -p "$artifacts"
+timeout 300 .venv-test/bin/python Tests/Clients/browser_chat.py "http://127.0.0.1:$port" "$artifacts/chat-page.png"
+
 # A curl SSE stream of /v1/chat: references, then deltas, then the answer.
 stream=$(curl -sN --max-time 60 "http://127.0.0.1:$port/v1/chat" -H 'content-type: application/json' -H 'accept: text/event-stream' \
     -d '{"question":"How can I buy a train ticket?"}')

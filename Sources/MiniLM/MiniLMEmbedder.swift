@@ -38,12 +38,23 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String], kind: EmbeddingKind) async throws -> [[Float]] {
-        if kind == .query, texts.count == 1, let cached = cache.get(texts[0]) { return [cached] }
-        let vectors = await withCheckedContinuation { continuation in
+        guard kind == .query else { return await embedOnQueue(texts) }
+        // Each question looked up on its own: a batch of questions embeds only the ones not seen before.
+        var vectors = texts.map(cache.get)
+        let missing = vectors.indices.filter { vectors[$0] == nil }
+        guard !missing.isEmpty else { return vectors.map { $0! } }
+        let embedded = await embedOnQueue(missing.map { texts[$0] })
+        for (index, vector) in zip(missing, embedded) {
+            vectors[index] = vector
+            cache.put(texts[index], vector)
+        }
+        return vectors.map { $0! }
+    }
+
+    private func embedOnQueue(_ texts: [String]) async -> [[Float]] {
+        await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: self.embedNow(texts)) }
         }
-        if kind == .query, texts.count == 1 { cache.put(texts[0], vectors[0]) }
-        return vectors
     }
 
     /// Embeds on the calling thread, in batches of `maxBatchSize` (for benchmarks and tests).

@@ -16,6 +16,10 @@ public struct ProviderSelection: Sendable {
     public var ingestSource = "kafka"
     /// `HF_TOKEN`: the key hosted models fall back to when theirs is not set.
     public var huggingFaceToken: String?
+    /// `RAGLINE_EMBED_BATCH_MAX_SIZE`: texts embedded together at most when requests arrive together (1: no batching).
+    public var embedBatchMaxSize = 32
+    /// `RAGLINE_EMBED_BATCH_MAX_WAIT_MS`: how long a batch that is not full waits for more (0: a lone question never waits).
+    public var embedBatchMaxWait: Duration = .zero
 
     public init() {}
 
@@ -28,12 +32,15 @@ extension Settings {
     public static let chatModel = Setting("ragline.chat.model", default: ProviderSelection.default.chatModel, roles: "responder", "Answer writer: `extractive` returns the best entry's approved answer verbatim; `openai` asks an OpenAI-compatible chat-completions endpoint (`LLM_*`).")
     public static let objectStore = Setting("ragline.object.store", default: ProviderSelection.default.objectStore, roles: "ingest-worker", "Where knowledge files are read: `folder` (`$RAGLINE_DATA_DIR/knowledge`) or `s3`.")
     public static let ingestSource = Setting("ragline.ingest.source", default: ProviderSelection.default.ingestSource, roles: "ingest-worker", "Where object events come from: `kafka` (`rag.ingest.events`) or `sqs` (S3 notifications on `SQS_QUEUE_URL`).")
+    public static let embedBatchMaxSize = Setting("ragline.embed.batch.max.size", default: "\(ProviderSelection.default.embedBatchMaxSize)", roles: "retriever, ingest-worker", "Dynamic batching: questions (and knowledge lines) that arrive while the embedder is busy are embedded together in its next forward pass, up to this many texts. 1 turns batching off.")
+    public static let embedBatchMaxWait = Setting("ragline.embed.batch.max.wait.ms", default: "0", roles: "retriever, ingest-worker", "Dynamic batching: how long a batch that is not full waits for company. At 0 a question that finds the embedder idle starts at once.")
     public static let huggingFaceToken = Setting("hf.token", default: "(none)", roles: "responder, retriever, ingest-worker", "Hugging Face token, used when `LLM_API_KEY` (or `EMBEDDINGS_API_KEY`) is not set.", secret: true)
 }
 
 extension ProviderSelection: ConfigurationSection {
     public static let settings: [Setting] = [
         Settings.embedder, Settings.vectorIndex, Settings.chatModel, Settings.objectStore, Settings.ingestSource, Settings.huggingFaceToken,
+        Settings.embedBatchMaxSize, Settings.embedBatchMaxWait,
     ]
 
     public init(reader: ConfigReader) throws {
@@ -45,5 +52,9 @@ extension ProviderSelection: ConfigurationSection {
         objectStore = reader.string(Settings.objectStore, default: d.objectStore)
         ingestSource = reader.string(Settings.ingestSource, default: d.ingestSource)
         huggingFaceToken = reader.optionalString(Settings.huggingFaceToken)
+        embedBatchMaxSize = try reader.positiveInt(Settings.embedBatchMaxSize, default: d.embedBatchMaxSize)
+        let wait = try reader.int(Settings.embedBatchMaxWait, default: 0)
+        guard wait >= 0 else { throw ConfigurationError(setting: Settings.embedBatchMaxWait, problem: "must be 0 or more, got \(wait)") }
+        embedBatchMaxWait = .milliseconds(wait)
     }
 }

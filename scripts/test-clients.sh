@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ragline=${RAGLINE_BINARY:-.build/debug/ragline}
 data=$(mktemp -d /tmp/ragline-clients.XXXXXX)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-RAGLINE_DATA_DIR="$data" RAGLINE_PORT="$port" RAGLINE_HOST=127.0.0.1 RAGLINE_ADMIN_PORT=0 RAGLINE_LOG_LEVEL=warning \
+RAGLINE_DATA_DIR="$data" RAGLINE_PORT="$port" RAGLINE_HOST=127.0.0.1 RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1 RAGLINE_ADMIN_PORT=0 RAGLINE_LOG_LEVEL=warning \
     "$ragline" dev > "$data/dev.log" 2>&1 &
 dev=$!
 cleanup() { kill -TERM "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; rm -rf "$data"; }
@@ -54,3 +54,7 @@ set -e
 [ "$status" -eq 2 ] && [ "$(echo "$unreachable" | wc -l)" -eq 1 ] && echo "$unreachable" | grep -q "no gateway answers at http://127.0.0.1:9" \
     || { echo "ragline ask without a gateway: status $status, output: $unreachable"; exit 1; }
 echo "ragline ask: every check passed"
+
+# Every Kafka event the traffic above and scripts/test-events.sh produce, read back from the topics and
+# validated against the AsyncAPI document (docs/asyncapi.yaml).
+timeout 600 scripts/test-events.sh "$(cat "$data/kafka-bootstrap")" "$port" "$data"

@@ -7,13 +7,12 @@
 #
 #   scripts/test-events.sh BROKERS PORT [DATA_DIR]
 #
-# BROKERS: the embedded broker's address (the `kafka.brokers=` of dev's info log line "embedded Kafka (mock
-#   cluster) listening"), or `auto`: the other TCP port the process serving PORT listens on that answers
+# BROKERS: the embedded broker's address (dev writes it to $RAGLINE_DATA_DIR/kafka-bootstrap), or `auto`: the other TCP port the process serving PORT listens on that answers
 #   Kafka metadata with Ragline's topics (works at any log level; needs `ss` from iproute2).
 # PORT: the gateway's HTTP port. DATA_DIR: dev's RAGLINE_DATA_DIR; without it no knowledge file is added,
 #   so the rejected-line dead letter and the folder watcher's removal event are not required.
-# Callbacks go to a listener on 127.0.0.1, so dev must run with RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1;
-# without it the callback checks are skipped (with a note) and rag.answers.dlq is not required.
+# Callbacks go to a listener on 127.0.0.1, so dev must run with RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1
+# (the script fails with that advice otherwise).
 # Uses ${PYTHON:-.venv-test/bin/python} (confluent-kafka, jsonschema, PyYAML; asyncapi3 optional).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -103,19 +102,12 @@ chunks=$(curl -sN --max-time 60 "$base/v1/chat/completions" -H 'content-type: ap
 echo "$chunks" | grep -q '^data: \[DONE\]' || fail "the streamed chat completion did not finish: $chunks"
 
 # 4. Async questions with callbacks: one delivered, one refused by the receiver (410: dead-lettered).
-callbacks=yes
 code=$(post /v1/questions "{\"question\":\"What happens if my train is delayed?\",\"callback_url\":\"http://127.0.0.1:$callback_port/ok\"}")
-if [ "$code" = 422 ]; then
-    echo "test-events: note: callbacks to 127.0.0.1 are refused (dev needs RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1); callback checks skipped"
-    callbacks=no
-    code=$(post /v1/questions '{"question":"What happens if my train is delayed?"}')
-fi
+[ "$code" = 422 ] && fail "callbacks to 127.0.0.1 are refused: run ragline dev with RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1 ($(cat "$work/body"))"
 [ "$code" = 202 ] || fail "POST /v1/questions answered $code: $(cat "$work/body")"
 async_id=$(json_field id < "$work/body")
-if [ "$callbacks" = yes ]; then
-    [ "$(post /v1/questions "{\"question\":\"Do you accept my insurance provider?\",\"callback_url\":\"http://127.0.0.1:$callback_port/gone\"}")" = 202 ] \
-        || fail "POST /v1/questions (gone): $(cat "$work/body")"
-fi
+[ "$(post /v1/questions "{\"question\":\"Do you accept my insurance provider?\",\"callback_url\":\"http://127.0.0.1:$callback_port/gone\"}")" = 202 ] \
+    || fail "POST /v1/questions (gone): $(cat "$work/body")"
 for _ in $(seq 1 120); do
     curl -s "$base/v1/questions/$async_id" -o "$work/poll"
     [ "$(json_field status < "$work/poll")" != pending ] && break
@@ -196,18 +188,16 @@ EOF
 
 # Let the consumers dead-letter and the callbacks arrive before reading everything back.
 required=(--require rag.feedback --require rag.ingest.events --require rag.knowledge.models --require rag.questions.dlq
-          --require rag.retrievals.dlq --require rag.ingest.events.dlq
-          --require-message LocalObjectNotification --require-message ExternalObjectNotification --require-message ObjectEventDeadLetter)
+          --require rag.retrievals.dlq --require rag.answers.dlq --require rag.ingest.events.dlq
+          --require-message LocalObjectNotification --require-message ExternalObjectNotification
+          --require-message ObjectEventDeadLetter --require-message CallbackDeadLetter)
 [ -n "$data" ] && required+=(--require-message RejectedKnowledgeLine)
-if [ "$callbacks" = yes ]; then
-    required+=(--require rag.answers.dlq --require-message CallbackDeadLetter)
-    for _ in $(seq 1 120); do
-        grep -q "^/ok $async_id" "$work/callbacks" 2>/dev/null && grep -q "^/gone " "$work/callbacks" 2>/dev/null && break
-        sleep 0.25
-    done
-    grep -q "^/ok $async_id" "$work/callbacks" || fail "the callback for $async_id never arrived"
-    grep -q "^/gone " "$work/callbacks" || fail "the refused callback was never attempted"
-fi
+for _ in $(seq 1 120); do
+    grep -q "^/ok $async_id" "$work/callbacks" 2>/dev/null && grep -q "^/gone " "$work/callbacks" 2>/dev/null && break
+    sleep 0.25
+done
+grep -q "^/ok $async_id" "$work/callbacks" || fail "the callback for $async_id never arrived"
+grep -q "^/gone " "$work/callbacks" || fail "the refused callback was never attempted"
 sleep 2
 timeout 300 "$python" Tests/Clients/capture_events.py "$brokers" "$work/events.jsonl" --idle-seconds 3
 timeout 120 "$python" Tests/Clients/validate_events.py docs/asyncapi.yaml "$work/events.jsonl" "${required[@]}"

@@ -11,10 +11,11 @@
 #
 # Best against `ragline dev` started with RAGLINE_CHAT_TIMEOUT_SECONDS=5: no request then waits longer than
 # that for an answer, and RAGLINE_ST_REQUEST_TIMEOUT can be 15. Settings (environment):
-#   RAGLINE_ST_MAX_EXAMPLES   test cases per operation and phase (default 25)
+#   RAGLINE_ST_MAX_EXAMPLES   test cases per operation and phase (default 100)
 #   RAGLINE_ST_REQUEST_TIMEOUT  seconds per request (default 35: above the default chat deadline of 30 s)
 #   RAGLINE_ST_TIME_LIMIT     seconds for the whole run before it is stopped and failed (default 220)
-#   RAGLINE_ST_WORKERS        concurrent workers (default 2)
+#   RAGLINE_ST_WORKERS        concurrent workers (default 1: with more, CPython 3.11.7 and older can fail a run
+#                             with "SystemError: AST constructor recursion depth mismatch", CPython gh-106905)
 #   RAGLINE_ST_API_KEY        sent as `Authorization: Bearer <key>` when the gateway has RAGLINE_API_KEYS
 #   SCHEMATHESIS              the executable (default .venv-test/bin/schemathesis, from scripts/test-deps.sh)
 set -euo pipefail
@@ -34,43 +35,49 @@ curl -sf --max-time 5 "$base/readyz" >/dev/null || { echo "test-schemathesis: $b
 work=$(mktemp -d /tmp/ragline-schemathesis.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Generated callback URLs name real hosts (http://a.com/...): without this the gateway would POST answers to
-# them. The hook moves a named host under `.invalid` (RFC 6761: never resolves) and a literal IP address into
-# 192.0.2.0/24 (TEST-NET-1, routed nowhere) before each request; the URL's shape, which the gateway validates,
-# stays otherwise the same, so malformed and local ones still get their 400 and 422.
+# Generated callback URLs name real hosts (https://a.com/...): without this hook the gateway would POST answers
+# to them. Before each request it moves a public host somewhere no delivery can reach: a name under `.invalid`
+# (RFC 6761: never resolves), an IPv4 address in any notation `inet_aton` reads to 192.0.2.1 (TEST-NET-1), an
+# IPv6 address to 2001:db8::1 (documentation). Local hosts stay, so that the gateway still refuses them (422).
 cat > "$work/ragline_hooks.py" <<'PY'
 import ipaddress
 import re
+import socket
 
 import schemathesis
 
-AUTHORITY = re.compile(r"^(?P<head>[Hh][Tt][Tt][Pp][Ss]?://)(?P<host>\[[^\]/?#]*\]|[^:/?#\[]*)(?P<tail>.*)$", re.S)
-LOCAL_SUFFIXES = (".local", ".internal", ".localdomain", ".home.arpa", ".invalid")
+AUTHORITY = re.compile(r"^(?P<head>[Hh][Tt][Tt][Pp][Ss]?://)(?P<host>\[[^\]]*\]|[^:/?#\[]*)(?P<tail>.*)$", re.S)
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".invalid")
+UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
 
 
-def harmless(url):
-    match = AUTHORITY.match(url)
-    if match is None:
-        return url
-    host = match["host"]
-    bare = host.strip("[]").rstrip(".").lower()
+def harmless_host(host):
+    if host.startswith("["):
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return host  # not an address the gateway accepts either
+        local = address.is_loopback or address.is_link_local or address.is_unspecified or address in UNIQUE_LOCAL
+        return host if local else "[2001:db8::1]"
+    name = host.rstrip(".").lower()
     try:
-        address = ipaddress.ip_address(bare)
-    except ValueError:
-        address = None
-    if address is not None:
-        if address.is_global:
-            host = "192.0.2.1" if address.version == 4 else "[2001:db8::1]"
-    elif "." in bare and bare != "localhost" and not bare.endswith(LOCAL_SUFFIXES) and not bare.endswith(".localhost"):
-        host = bare + ".invalid"
-    return match["head"] + host + match["tail"]
+        v4 = ipaddress.IPv4Address(socket.inet_aton(name))
+    except (OSError, ValueError):
+        v4 = None
+    if v4 is not None:
+        return "192.0.2.1" if v4.is_global else host
+    if not name or "." not in name or name == "localhost" or name.endswith(LOCAL_SUFFIXES):
+        return host
+    return name + ".invalid"
 
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("callback_url"), str):
-        body["callback_url"] = harmless(body["callback_url"])
+        match = AUTHORITY.match(body["callback_url"])
+        if match is not None:
+            body["callback_url"] = match["head"] + harmless_host(match["host"]) + match["tail"]
 PY
 
 auth=()
@@ -81,9 +88,9 @@ set +e
 SCHEMATHESIS_HOOKS="$work/ragline_hooks.py" timeout --kill-after=10 "$limit" "$st" run "$schema" \
     --url "$base" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-    --max-examples "${RAGLINE_ST_MAX_EXAMPLES:-25}" \
+    --max-examples "${RAGLINE_ST_MAX_EXAMPLES:-100}" \
     --request-timeout "${RAGLINE_ST_REQUEST_TIMEOUT:-35}" \
-    --workers "${RAGLINE_ST_WORKERS:-2}" \
+    --workers "${RAGLINE_ST_WORKERS:-1}" \
     --generation-database none \
     --no-color \
     "${auth[@]}" "$@"

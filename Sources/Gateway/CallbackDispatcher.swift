@@ -91,7 +91,9 @@ struct CallbackDispatcher: Sendable {
         } catch {
             logger.error("callback abandoned after retries", metadata: [LogKeys.questionID: "\(answer.id)", LogKeys.error: "\(error)"])
             abandoned.increment()
-            try await publisher.deadLetter(message, reason: "callback failed: \(error)", stage: "gateway.callback", attempts: retry.maxAttempts)
+            // A status that is not retried ends delivery at its attempt; other failures used every attempt.
+            let attempts = (error as? CallbackError)?.attempt ?? retry.maxAttempts
+            try await publisher.deadLetter(message, reason: "callback failed: \(error)", stage: "gateway.callback", attempts: attempts)
             deliveredIDs.insert(answer.id)
         }
     }

@@ -96,6 +96,10 @@ public struct KafkaConsumerConfiguration: Sendable {
         properties["auto.offset.reset"] = startFromEarliest ? "earliest" : "latest"
         properties["fetch.wait.max.ms"] = String(fetchWaitMaxMilliseconds)
         properties["session.timeout.ms"] = String(sessionTimeoutMilliseconds)
+        // A third of the session timeout at most, 1 s at most: a survivor learns of a rebalance within a
+        // second, and on the embedded broker a heartbeat slower than S - 1 s would miss its join window and
+        // cost another S - 1 s (librdkafka 2.0.2's mock coordinator, DESIGN 9).
+        properties["heartbeat.interval.ms"] = String(max(100, min(1_000, sessionTimeoutMilliseconds / 3)))
         properties["max.poll.interval.ms"] = String(maxPollIntervalMilliseconds)
         properties["allow.auto.create.topics"] = "true"
         // Eager assignment: cooperative-sticky aborts in Debian's librdkafka 2.0.2 (WIRE.md).

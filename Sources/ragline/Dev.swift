@@ -19,8 +19,11 @@ struct Dev: AsyncParsableCommand {
         // Embedded Kafka unless KAFKA_BROKERS names a real one.
         let cluster = configuration.kafka.brokers == nil ? try RaglineRuntime.embeddedBroker(partitions: configuration.kafka.partitions) : nil
         let brokers = configuration.kafka.brokers ?? cluster?.bootstrapServers ?? ""
-        if cluster != nil {
-            logger.info("embedded Kafka (mock cluster) listening", metadata: ["kafka.brokers": "\(brokers)"])
+        if let cluster {
+            // Published like `ragline broker` does, so that tools and roles in other processes can join it.
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+            try cluster.bootstrapServers.write(toFile: configuration.brokerAddressFile, atomically: true, encoding: .utf8)
+            logger.info("embedded Kafka (mock cluster) listening", metadata: ["kafka.brokers": "\(brokers)", "file": "\(configuration.brokerAddressFile)"])
         }
         let stack: InProcessStack
         do {
@@ -34,6 +37,7 @@ struct Dev: AsyncParsableCommand {
             Bootstrap.fail(error)
         }
         try await stack.wait()
+        if cluster != nil { try? FileManager.default.removeItem(atPath: configuration.brokerAddressFile) }
         withExtendedLifetime(cluster) {}
     }
 }

@@ -86,8 +86,10 @@ struct FaultTests {
 
     /// Broker, the four roles and a callback receiver, the demo knowledge indexed; `body` runs, then
     /// everything is stopped.
-    static func withPipeline(gateways: Int = 1, _ body: (MultiProcessStack, RaglineProcess, CallbackReceiver, String) async throws -> Void) async throws {
-        let stack = try MultiProcessStack(environment: environment)
+    static func withPipeline(
+        environment extra: [String: String] = [:], _ body: (MultiProcessStack, RaglineProcess, CallbackReceiver, String) async throws -> Void
+    ) async throws {
+        let stack = try MultiProcessStack(environment: environment.merging(extra) { _, new in new })
         let receiver = CallbackReceiver()
         try await withAsyncCleanup({ await stack.stop(); await receiver.stop() }) {
             let hook = try await receiver.start()
@@ -138,22 +140,38 @@ struct FaultTests {
         }
     }
 
-    /// One of two gateways killed: the survivor takes over its callback partitions within one session
-    /// timeout (10 s), so every accepted question is called back, none later than 30 s after it was asked.
-    @Test func aKilledGatewaysCallbacksResumeWithinASessionTimeout() async throws {
-        try await Self.withPipeline { stack, _, receiver, hook in
-            let second = try stack.launch("gateway-2", ["gateway"], environment: ["RAGLINE_PORT": String(freePort())])
-            // Both gateways share the callbacks group; give the second its share before the kill.
-            try await Task.sleep(for: .seconds(5))
-            let load = try await Self.submit(to: stack.http, hook: hook, for: .seconds(12), faults: [(.seconds(4), { second.kill() })])
+    /// One of two gateways killed: the survivor takes over its callback partitions once the group
+    /// coordinator reassigns them, so every accepted question is called back. On Kafka and MSK that is
+    /// about one session timeout (S); the embedded broker (librdkafka 2.0.2's mock coordinator) removes the
+    /// dead member after S, then waits S - 1 s before it reassigns, whatever the clients do, so the bound
+    /// here is 2S from the kill (S = 6 s in this test).
+    @Test func aKilledGatewaysCallbacksResumeWithinTheCoordinatorsBound() async throws {
+        let session = Duration.seconds(6)
+        try await Self.withPipeline(environment: ["KAFKA_SESSION_TIMEOUT_MS": "6000"]) { stack, _, receiver, hook in
+            let secondPort = freePort()
+            let second = try stack.launch("gateway-2", ["gateway"], environment: ["RAGLINE_PORT": String(secondPort)])
+            // Ready means joined to the callbacks group with its share of the partitions; then the group
+            // settles (the first gateway's rejoin) before the kill.
+            let secondHTTP = TestHTTP(baseURL: "http://127.0.0.1:\(secondPort)")
+            try await waitUntil("gateway-2 /readyz", timeout: .seconds(60)) { (try? await secondHTTP.get("/readyz").status) == 200 }
+            try await Task.sleep(for: session)
+            let clock = ContinuousClock()
+            let killedAt = LockedBox<ContinuousClock.Instant?>(nil)
+            let load = try await Self.submit(to: stack.http, hook: hook, for: .seconds(10), faults: [(.seconds(2), {
+                second.kill()
+                killedAt.withLock { $0 = clock.now }
+            })])
             let (lost, _) = try await Self.settle(load, receiver, label: "killed gateway")
             #expect(lost.isEmpty, "accepted but never called back: \(lost.prefix(5))")
             let firstCallback = receiver.all.reduce(into: [String: ContinuousClock.Instant]()) { first, callback in
                 if let id = callback.headers[CallbackSigner.Header.id], first[id] == nil { first[id] = callback.at }
             }
-            let slowest = load.acceptedAt.compactMap { id, asked in firstCallback[id].map { $0 - asked } }.max() ?? .zero
-            print("killed gateway: slowest callback \(slowest)")
-            #expect(slowest <= .seconds(30), "a callback took \(slowest)")
+            let kill = try #require(killedAt.value)
+            // How long after the kill (or after it was asked, if later) each question waited for its callback.
+            let waits = load.acceptedAt.compactMap { id, asked in firstCallback[id].map { $0 - max(asked, kill) } }
+            let slowest = waits.max() ?? .zero
+            print("killed gateway: slowest callback \(slowest) after the kill (session timeout \(session))")
+            #expect(slowest <= session * 2, "a callback came \(slowest) after the kill")
         }
     }
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ragline=${RAGLINE_BINARY:-.build/debug/ragline}
 data=$(mktemp -d /tmp/ragline-clients.XXXXXX)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-RAGLINE_DATA_DIR="$data" RAGLINE_PORT="$port" RAGLINE_HOST=127.0.0.1 RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1 RAGLINE_ADMIN_PORT=0 RAGLINE_LOG_LEVEL=warning \
+RAGLINE_DATA_DIR="$data" RAGLINE_PORT="$port" RAGLINE_HOST=127.0.0.1 RAGLINE_CALLBACK_ALLOWED_HOSTS=127.0.0.1 RAGLINE_CHAT_TIMEOUT_SECONDS=10 RAGLINE_ADMIN_PORT=0 RAGLINE_LOG_LEVEL=warning \
     "$ragline" dev > "$data/dev.log" 2>&1 &
 dev=$!
 cleanup() { kill -TERM "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; rm -rf "$data"; }
@@ -22,6 +22,12 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 timeout 300 .venv-test/bin/python Tests/Clients/openai_client.py "http://127.0.0.1:$port"
+
+# The whole HTTP API against its OpenAPI document (Sources/Gateway/Resources/openapi.json): no server error,
+# no undocumented status, content type, header or body. The served copy is the same document.
+curl -sf "http://127.0.0.1:$port/openapi.json" | cmp -s - Sources/Gateway/Resources/openapi.json \
+    || { echo "GET /openapi.json differs from Sources/Gateway/Resources/openapi.json"; exit 1; }
+RAGLINE_ST_REQUEST_TIMEOUT=15 scripts/test-schemathesis.sh "http://127.0.0.1:$port"
 
 # The web chat page in Debian's headless Chromium: the seed question answered with its reference, a no-match
 # shown as such, thumbs up sent. The screenshot is kept as an artifact.

@@ -18,9 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 venv=.venv-test
-if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c "import moto, boto3, yaml, docker, openai, selenium, confluent_kafka, jsonschema, referencing" >/dev/null 2>&1; then
-    echo "test-deps: installing moto[server], boto3, PyYAML, docker (its .dockerignore rules), openai, selenium, confluent-kafka and jsonschema (capturing events and checking them against docs/asyncapi.yaml) into $venv"
+if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c "import moto, boto3, yaml, docker, openai, selenium, confluent_kafka, jsonschema, referencing, schemathesis" >/dev/null 2>&1; then
+    echo "test-deps: installing moto[server], boto3, PyYAML, docker (its .dockerignore rules), openai, selenium, confluent-kafka and jsonschema (capturing events and checking them against docs/asyncapi.yaml) and schemathesis (the HTTP API against its OpenAPI document) into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.1" "boto3>=1.35" "PyYAML>=6" "docker>=7" "openai>=1.50,<3" "selenium>=4.20,<5" "confluent-kafka>=2.4,<3" "jsonschema>=4.18,<5"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.1" "boto3>=1.35" "PyYAML>=6" "docker>=7" "openai>=1.50,<3" "selenium>=4.20,<5" "confluent-kafka>=2.4,<3" "jsonschema>=4.18,<5" "schemathesis>=4.32,<5"
 fi
 echo "test-deps: $("$venv/bin/python" -c 'import moto; print("moto", moto.__version__)')"

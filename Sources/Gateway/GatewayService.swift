@@ -106,7 +106,7 @@ public struct GatewayService: Service {
                 // is assigned (possibly none, with more gateways than partitions), and a broker answers.
                 // The answers of the async window published before it started are in its store first.
                 await catchUp.wait(for: answers, topic: Topics.answers, logger: logger)
-                await callbacks.waitUntilJoined()
+                _ = await callbacks.waitUntilFetching(within: .seconds(10))
                 // Streams need every delta published from now on: its delta reader has its partitions.
                 await deltas?.waitForAssignment(of: Topics.answerDeltas)
                 readiness.markReady()
@@ -120,11 +120,14 @@ public struct GatewayService: Service {
             } catch {
                 await answers.shutdown()
                 await deltas?.shutdown()
+                group.cancelAll()
                 throw error
             }
-            // Requests waiting for answers are done: the listeners may stop now.
+            // Requests waiting for answers are done: the listeners may stop now. A gateway stopped before
+            // it was ready still waits for readiness: cancelled, that wait ends too.
             await answers.shutdown()
             await deltas?.shutdown()
+            group.cancelAll()
         }
     }
 
@@ -269,10 +272,11 @@ public struct GatewayService: Service {
     /// The `{id}` of a question path, or 400.
     func questionID(_ context: BasicRequestContext) throws -> String {
         let id = try context.parameters.require("id")
-        guard id.count <= 64, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+        guard id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == "-") }) else {
             throw APIError.invalid("question id \(id.prefix(64)) is not a valid id")
         }
-        return id
+        // Ids are lowercase UUIDs; Swift's `uuidString` and others write them uppercase.
+        return id.lowercased()
     }
 
     /// `POST /v1/questions/{id}/feedback` `{"rating": "up"|"down", "comment"?}`: 202 once `rag.feedback` has

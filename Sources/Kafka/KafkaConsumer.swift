@@ -99,6 +99,22 @@ public final class KafkaConsumer: KafkaClient {
         await client.shared.waitForAssignment(of: nil)
     }
 
+    /// Returns true once the group has given this consumer its first assignment and every assigned
+    /// partition has been fetched once, so that a record produced now is read within one fetch: after an
+    /// assignment librdkafka still looks up committed offsets (and resets them when there are none)
+    /// before the first fetch, which takes about 150 ms on the embedded broker. False after `limit`, or
+    /// on cancellation or shutdown.
+    public func waitUntilFetching(within limit: Duration) async -> Bool {
+        await waitUntilJoined()
+        let deadline = ContinuousClock.now + limit
+        // librdkafka signals no event when a partition's fetch starts; its cache is read every few ms.
+        while !Task.isCancelled, !client.shared.isStopping, ContinuousClock.now < deadline {
+            if client.shared.assigned.allSatisfy(client.hasFetched) { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+
     /// The high watermark (the offset the next record will get) of each partition, asked of its leader.
     /// The query blocks, so it runs on a thread of its own.
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {

@@ -23,8 +23,11 @@ public struct ConsumerLoop: Sendable {
         self.retry = retry
     }
 
-    public func run(onStart: @Sendable () -> Void = {}, process: @escaping @Sendable (KafkaConsumerMessage) async throws -> Void) async {
-        onStart()
+    /// - Parameter onJoined: runs once the group has given this consumer its first assignment (even an
+    ///   empty one) and each assigned partition has been fetched once, so that a role reports ready only
+    ///   when it takes its share at full speed: on the embedded broker the first join of a group takes
+    ///   seconds, and the first fetch after an assignment another 150 ms.
+    public func run(onJoined: @escaping @Sendable () -> Void = {}, process: @escaping @Sendable (KafkaConsumerMessage) async throws -> Void) async {
         let consumer = self.consumer
         let logger = self.logger
         await withDiscardingTaskGroup { fetching in
@@ -34,6 +37,15 @@ public struct ConsumerLoop: Sendable {
                 } catch {
                     logger.error("consumer stopped", metadata: ["error": "\(error)"])
                 }
+            }
+            fetching.addTask {
+                // Ready means warm: joined, and every assigned partition fetched once. After the limit the
+                // role reports ready anyway (it is taking its share, only its first records are slower).
+                // Also returns at shutdown; readiness never goes from stopping back to ready.
+                if await !consumer.waitUntilFetching(within: .seconds(10)), !Task.isShuttingDownGracefully {
+                    logger.warning("assigned partitions not fetched within 10 s; reporting ready anyway")
+                }
+                onJoined()
             }
             await processEach(process)
             // Every record handed out is processed or left: commit, leave the group, and end `run()`.

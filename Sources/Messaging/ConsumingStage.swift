@@ -18,8 +18,9 @@ public struct ConsumingStage: Sendable {
         self.logger = logger
     }
 
-    /// Consumes until shutdown, marking the role ready once consumption starts.
+    /// Consumes until shutdown, marking the role ready once its consumer has joined its group.
     public func run(_ process: @escaping @Sendable (KafkaConsumerMessage) async throws -> Void) async {
-        await loop.run(onStart: readiness.markReady, process: process)
+        let readiness = self.readiness
+        await loop.run(onJoined: { readiness.markReady() }, process: process)
     }
 }

@@ -21,6 +21,9 @@ public protocol RecordStream: Sendable {
     func position(of partition: KafkaTopicPartition) -> Int64?
     /// Returns once the group has given this reader its first assignment, even an empty one.
     func waitUntilJoined() async
+    /// Returns true once joined and every assigned partition has been fetched once (records produced now
+    /// arrive within one fetch); false after `limit`, or on cancellation or shutdown.
+    func waitUntilFetching(within limit: Duration) async -> Bool
     /// The offset the next record of each partition will get.
     func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64]
     /// Stops fetching and commits what was marked processed.

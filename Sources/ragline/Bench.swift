@@ -11,7 +11,7 @@ import ServiceLifecycle
 
 /// `ragline bench`: measurements whose results go to BENCHMARKS.md.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self, Stream.self, Embed.self, Selection.self])
+    static let configuration = CommandConfiguration(abstract: "Run benchmarks.", subcommands: [Pipeline.self, Stream.self, Load.self, Embed.self, Selection.self])
 
     /// `ragline bench pipeline`: `/v1/chat` latency through all four roles on embedded defaults, with one
     /// Kafka produce->consume hop on the same broker measured in the same run as the baseline.

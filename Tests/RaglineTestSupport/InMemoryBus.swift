@@ -131,6 +131,8 @@ public final class InMemoryRecordStream: RecordStream {
 
     public func waitUntilJoined() async {}
 
+    public func waitUntilFetching(within limit: Duration) async -> Bool { true }
+
     public func position(of partition: KafkaTopicPartition) -> Int64? { nil }
 
     public func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64] {

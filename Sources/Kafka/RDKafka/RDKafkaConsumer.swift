@@ -84,6 +84,16 @@ final class RDKafkaConsumer: Sendable {
         _ = rd_kafka_consumer_close(handle.pointer)
     }
 
+    /// Whether a fetch response for `partition` has arrived since it was assigned: librdkafka caches the
+    /// watermarks each fetch response carries (`rd_kafka_get_watermark_offsets` reads that cache and never
+    /// blocks), and they stay unknown until the partition's start offset is resolved and fetched once.
+    func hasFetched(_ partition: KafkaTopicPartition) -> Bool {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let result = rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
+        return result == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0
+    }
+
     /// The high watermark of each partition, asked of its leader (blocks up to `milliseconds` each).
     func highWatermarks(_ partitions: Set<KafkaTopicPartition>, milliseconds: Int32) throws -> [KafkaTopicPartition: Int64] {
         var watermarks: [KafkaTopicPartition: Int64] = [:]
@@ -136,6 +146,7 @@ final class ConsumerShared: RDKafkaCallbackTarget, @unchecked Sendable {
     }
 
     var assigned: Set<KafkaTopicPartition> { state.withLock { $0.assigned } }
+    var isStopping: Bool { state.withLock { $0.stopping } }
 
     /// A listener's next offset of `partition`: past what it read or skipped, or where it started.
     func position(of partition: KafkaTopicPartition) -> Int64? {

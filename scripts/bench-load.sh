@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Open-loop load on `ragline dev` (embedded defaults) with `ragline bench load`: POST /v1/chat (the whole
+# pipeline) at SYNC_RATES, then a closed-loop wrk cross-check of POST /v1/chat in the same run (when wrk
+# can be installed), then POST /v1/questions (the front door only) at ASYNC_RATES last, since the questions
+# it queues keep the pipeline busy after it returns. Builds nothing: it runs RAGLINE_BINARY (default
+# .build/release/ragline). Extra arguments go to both `ragline bench load` runs (e.g. --json, --questions
+# repeated). DURATION and WARMUP are seconds per rate; WRK_DURATION is wrk's -d.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ragline=${RAGLINE_BINARY:-.build/release/ragline}
+[ -x "$ragline" ] || { echo "bench-load: no ragline binary at $ragline (swift build -c release --product ragline, or set RAGLINE_BINARY)" >&2; exit 1; }
+duration=${DURATION:-10}
+warmup=${WARMUP:-2}
+work=$(mktemp -d /tmp/ragline-load.XXXXXX)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+mkdir -p "$work/data"
+RAGLINE_DATA_DIR="$work/data" RAGLINE_PORT="$port" RAGLINE_HOST=127.0.0.1 RAGLINE_ADMIN_PORT=0 RAGLINE_LOG_LEVEL=warning \
+    "$ragline" dev > "$work/dev.log" 2>&1 &
+dev=$!
+cleanup() { kill -TERM "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 1 240); do
+    curl -sf "$url/readyz" >/dev/null 2>&1 && break
+    kill -0 "$dev" 2>/dev/null || { echo "bench-load: ragline dev exited:" >&2; cat "$work/dev.log" >&2; exit 1; }
+    sleep 0.5
+done
+curl -sf "$url/readyz" >/dev/null 2>&1 || { echo "bench-load: ragline dev not ready after 120 s:" >&2; cat "$work/dev.log" >&2; exit 1; }
+# The demo knowledge is indexed once a seed question is answered from it.
+indexed=""
+for _ in $(seq 1 120); do
+    if curl -sf "$url/v1/chat" -H 'content-type: application/json' -d '{"question":"How can I buy a train ticket?"}' | grep -q transport-001; then
+        indexed=yes
+        break
+    fi
+    sleep 0.5
+done
+[ -n "$indexed" ] || { echo "bench-load: the seed question was not answered from the demo knowledge:" >&2; cat "$work/dev.log" >&2; exit 1; }
+echo "bench-load: $ragline dev ready at $url ($(nproc) CPU cores)" >&2
+
+"$ragline" bench load --url "$url" --mode sync --rates "${SYNC_RATES:-100,200,300,400}" --duration "$duration" --warmup "$warmup" "$@"
+echo
+
+# wrk: closed loop (32 connections, each waits for its answer before the next request), so its latencies
+# are not corrected for coordinated omission; a cross-check of throughput, not of the tail.
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "bench-load: installing wrk" >&2
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk; } >/dev/null 2>&1 \
+        || echo "bench-load: could not install wrk; skipping the cross-check" >&2
+fi
+if command -v wrk >/dev/null 2>&1; then
+    run=$(python3 -c 'import secrets; print(secrets.token_hex(3))')
+    cat > "$work/chat.lua" <<EOF
+-- POST /v1/chat with a distinct question per request (thread number and counter), so no cache hits.
+local seeds = {
+    "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
+    "Do you accept my insurance provider?", "Can I bring my bicycle on board?", "How long does delivery take?",
+}
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_number", threads)
+end
+local counter = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+    counter = counter + 1
+    local question = seeds[counter % #seeds + 1] .. " (wrk $run " .. tostring(thread_number) .. "-" .. counter .. ")"
+    return wrk.format(nil, "/v1/chat", nil, '{"question": "' .. question .. '"}')
+end
+EOF
+    echo "<!-- wrk -t2 -c32 -d${WRK_DURATION:-10s} --latency -s chat.lua $url (POST /v1/chat, distinct questions, closed loop) -->"
+    echo '```'
+    wrk -t2 -c32 -d"${WRK_DURATION:-10s}" --latency -s "$work/chat.lua" "$url"
+    echo '```'
+    echo
+fi
+
+"$ragline" bench load --url "$url" --mode async --rates "${ASYNC_RATES:-1000,2000,4000}" --duration "$duration" --warmup "$warmup" "$@"

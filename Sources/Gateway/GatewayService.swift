@@ -139,7 +139,8 @@ public struct GatewayService: Service {
     ])
 
     public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD of every GET route (RFC 9110 9.1: servers must support HEAD), its body left out.
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
         // Every error a JSON body, 404 and 405 included; inside the metrics, so that they count its statuses.
         router.add(middleware: JSONErrorMiddleware(routes: Self.routes))

@@ -10,14 +10,6 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // HEAD of a GET route is that GET (RFC 9110 9.1: servers MUST support HEAD), its answer's body left out
-        // by the HTTP/1 encoder, which knows the request was HEAD; the router has GET routes only.
-        var request = request
-        if request.method == .head, routes.methods(for: request.uri.path).contains(.get) {
-            var head = request.head
-            head.method = .get
-            request = Request(head: head, body: request.body)
-        }
         do {
             return try await ragline(request, context: context, next: next)
         } catch let error as APIError where OpenAICompatibleAPI.speaksOpenAI(request.uri.path) {

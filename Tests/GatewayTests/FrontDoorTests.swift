@@ -136,7 +136,8 @@ private let passed = "not_ready"
     static let routeCases: [FrontDoorCase] = [
         // Unknown paths and wrong methods.
         .route(.get, "/nope", .notFound, "not_found"),
-        .route(.get, "/", .notFound, "not_found"),
+        .route(.post, "/", .methodNotAllowed, "method_not_allowed", allow: "GET"),
+        .route(.delete, "/openapi.json", .methodNotAllowed, "method_not_allowed", allow: "GET"),
         .route(.post, "/v1", .notFound, "not_found"),
         .route(.get, "/v1/questions/a/b", .notFound, "not_found"),
         .route(.get, "/v1/questions/0123abcd-0000-0000-0000-000000000000", .notFound, "not_found"),

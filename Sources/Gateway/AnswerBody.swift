@@ -16,6 +16,8 @@ public struct AnswerBody: Codable, Sendable, Hashable {
     public var error: String?
     /// How the answer was chosen: decision, reason, threshold, candidate scores.
     public var diagnostics: AnswerDiagnostics?
+    /// True when a generated answer came from the responder's cache.
+    public var cached: Bool?
 
     public init(_ answer: AnswerReady) {
         id = answer.id
@@ -29,6 +31,7 @@ public struct AnswerBody: Codable, Sendable, Hashable {
         usage = answer.usage
         error = answer.error
         diagnostics = answer.diagnostics
+        cached = answer.cached
     }
 
     public static func pending(id: String) -> AnswerBody {
@@ -42,6 +45,6 @@ public struct AnswerBody: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, answer, references, model, askedAt = "asked_at", answeredAt = "answered_at", timings, usage, error, diagnostics
+        case id, status, answer, references, model, askedAt = "asked_at", answeredAt = "answered_at", timings, usage, error, diagnostics, cached
     }
 }

@@ -186,13 +186,17 @@ public struct AnswerReady: Sendable, Hashable, Codable {
     public var error: String?
     /// How the answer was chosen: the decision's reason, threshold and candidate scores.
     public var diagnostics: AnswerDiagnostics?
+    /// True when the responder served a generated answer from its cache (same question, same entries)
+    /// instead of asking the model again; absent otherwise.
+    public var cached: Bool?
 
     public init(
         id: String, status: AnswerStatus, answer: String, references: [AnswerReference], model: String?,
         askedAt: Date, answeredAt: Date, callbackURL: String?, timings: StageTimings, usage: TokenUsage? = nil, error: String? = nil,
-        diagnostics: AnswerDiagnostics? = nil
+        diagnostics: AnswerDiagnostics? = nil, cached: Bool? = nil
     ) {
         self.diagnostics = diagnostics
+        self.cached = cached
         self.id = id
         self.status = status
         self.answer = answer
@@ -221,7 +225,7 @@ public struct AnswerReady: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", id, status, answer, references, model
-        case askedAt = "asked_at", answeredAt = "answered_at", callbackURL = "callback_url", timings, usage, error, diagnostics
+        case askedAt = "asked_at", answeredAt = "answered_at", callbackURL = "callback_url", timings, usage, error, diagnostics, cached
     }
 }
 

@@ -81,7 +81,7 @@ public struct RaglineRuntime: Sendable {
                 services.append(ResponderService(
                     consumer: try consumer(group: ConsumerGroups.responder, topics: [Topics.retrievals], maxInFlight: configuration.responder.concurrency),
                     publisher: publisher, model: try providers.chatModel(), readiness: roleReadiness,
-                    configuration: configuration.responder, logger: logger
+                    configuration: configuration.responder, cache: Self.answerCache(configuration), logger: logger
                 ))
             case .ingestWorker:
                 let ingestor = try providers.knowledgeIngestor(configuration)
@@ -155,6 +155,13 @@ public struct RaglineRuntime: Sendable {
         for topic in Topics.allWithDeadLetters {
             try cluster.createTopic(topic, partitions: partitions)
         }
+    }
+
+    /// The responder's cache of generated answers: none for extractive answers (they cost nothing to make
+    /// again) or when `RAGLINE_ANSWER_CACHE_SIZE` is 0.
+    static func answerCache(_ configuration: RaglineConfiguration) -> AnswerCache? {
+        guard configuration.providers.chatModel != "extractive", configuration.responder.answerCacheSize > 0 else { return nil }
+        return AnswerCache(capacity: configuration.responder.answerCacheSize, ttl: configuration.responder.answerCacheTTL)
     }
 
     /// `KAFKA_BROKERS`, or the address `ragline broker` published under the data directory.

@@ -13,12 +13,20 @@ public struct ResponderService: Service {
     let stage: ConsumingStage
     let model: any ChatModel
     let configuration: ResponderConfiguration
+    let cache: AnswerCache?
     let answered = Counter(label: "ragline_responder_answers_total")
+    let cacheHits = Counter(label: "ragline_answer_cache_hits_total")
+    let cacheMisses = Counter(label: "ragline_answer_cache_misses_total")
 
-    public init(consumer: any RecordStream, publisher: EventPublisher, model: any ChatModel, readiness: Readiness, configuration: ResponderConfiguration = .init(), logger: Logger) {
+    /// - Parameter cache: generated answers to serve again (nil: every answer is generated).
+    public init(
+        consumer: any RecordStream, publisher: EventPublisher, model: any ChatModel, readiness: Readiness, configuration: ResponderConfiguration = .init(),
+        cache: AnswerCache? = nil, logger: Logger
+    ) {
         self.stage = ConsumingStage(role: "responder", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.model = model
         self.configuration = configuration
+        self.cache = cache
     }
 
     public func run() async throws {
@@ -63,6 +71,14 @@ public struct ResponderService: Service {
         default: return decided(retrieved, selection: selection, text: configuration.noMatchAnswer)
         }
         let matches = selection.groundingMatches
+        let cacheKey = cache == nil ? nil : AnswerCache.key(question: question.question, model: model.modelID, grounding: matches)
+        if let cacheKey, let cache {
+            if let hit = cache.answer(for: cacheKey) {
+                cacheHits.increment()
+                return await cached(hit, for: retrieved, selection: selection, trace: trace)
+            }
+            cacheMisses.increment()
+        }
         let request = ChatRequest(
             question: question.question, matches: matches,
             messages: PromptBuilder.messages(question: question.question, matches: matches)
@@ -91,6 +107,9 @@ public struct ResponderService: Service {
             var timings = retrieved.timings
             timings.generationMilliseconds = (clock.now - start).milliseconds
             let now = Date()
+            if let cacheKey, response.status == .answered {
+                cache?.store(AnswerCache.Answer(text: response.text, references: Self.references(selection, response)), for: cacheKey)
+            }
             return AnswerReady(
                 id: question.id, status: response.status, answer: response.text, references: Self.references(selection, response),
                 model: model.modelID, askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL,
@@ -101,6 +120,24 @@ public struct ResponderService: Service {
             let status: AnswerStatus = question.deadline <= Date() ? .expired : .failed
             return AnswerReady.unanswered(question, status: status, reason: "generation failed: \(error)", timings: retrieved.timings)
         }
+    }
+
+    /// A generated answer served again: streamed as one delta after its references, marked `cached`.
+    func cached(_ hit: AnswerCache.Answer, for retrieved: ContextRetrieved, selection: AnswerSelection, trace: TraceParent) async -> AnswerReady {
+        let question = retrieved.question
+        if question.stream == true {
+            let deltas = AnswerDeltas(questionID: question.id, publisher: stage.publisher, trace: trace, logger: stage.logger)
+            await deltas.send(AnswerDelta(questionID: question.id, sequence: 0, kind: .references, references: selection.references))
+            await deltas.sendText(hit.text)
+        }
+        let now = Date()
+        var timings = retrieved.timings
+        timings.generationMilliseconds = 0
+        return AnswerReady(
+            id: question.id, status: .answered, answer: hit.text, references: hit.references, model: model.modelID,
+            askedAt: question.askedAt, answeredAt: now, callbackURL: question.callbackURL, timings: timings.finished(askedAt: question.askedAt, at: now),
+            diagnostics: AnswerDiagnostics(selection), cached: true
+        )
     }
 
     /// The chosen answer's entries first, then any other entry the model says it grounded on.

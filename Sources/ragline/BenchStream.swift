@@ -37,16 +37,19 @@ extension Bench {
                 "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
                 "Do you accept my insurance provider?", "How long does delivery take?",
             ]
-            var references: [Double] = [], firstDelta: [Double] = [], streamedAnswer: [Double] = [], wholeAnswer: [Double] = []
+            var references: [Double] = [], firstDelta: [Double] = [], streamedAnswer: [Double] = [], wholeAnswer: [Double] = [], cachedAnswer: [Double] = []
             for number in 0..<(warmup + requests) {
                 let question = questions[number % questions.count] + " (request \(number))"
                 let streamed = try await timeStream(base + "/v1/chat", question: question)
                 let whole = try await timeWhole(base + "/v1/chat", question: question + " again")
+                // The same question once more, worded differently in case only: served from the answer cache.
+                let cached = try await timeWhole(base + "/v1/chat", question: (question + " again").uppercased(), expectCached: true)
                 guard number >= warmup else { continue }
                 references.append(streamed.references)
                 firstDelta.append(streamed.firstDelta)
                 streamedAnswer.append(streamed.answer)
                 wholeAnswer.append(whole)
+                cachedAnswer.append(cached)
             }
             await stack.stop()
             await model.stop()
@@ -58,6 +61,7 @@ extension Bench {
             print(Bench.row("streamed POST /v1/chat: first `delta` event", firstDelta, digits: 1))
             print(Bench.row("streamed POST /v1/chat: `answer` event", streamedAnswer, digits: 1))
             print(Bench.row("baseline: whole POST /v1/chat, same model, same run", wholeAnswer, digits: 1))
+            print(Bench.row("whole POST /v1/chat, the same question again (answer cache hit)", cachedAnswer, digits: 1))
         }
 
         struct StreamTimes {
@@ -88,12 +92,15 @@ extension Bench {
             return times
         }
 
-        func timeWhole(_ url: String, question: String) async throws -> Double {
+        func timeWhole(_ url: String, question: String, expectCached: Bool = false) async throws -> Double {
             let start = ContinuousClock.now
             let response = try await HTTPClient.shared.execute(Bench.chatRequest(url, question: question, stream: false), timeout: .seconds(60))
             let body = try await response.body.collect(upTo: 1 << 20)
+            let elapsed = (ContinuousClock.now - start).milliseconds
             guard response.status.code == 200 else { throw ValidationError("chat: HTTP \(response.status.code): \(String(buffer: body))") }
-            return (ContinuousClock.now - start).milliseconds
+            let cached = String(buffer: body).contains("\"cached\":true")
+            guard cached == expectCached else { throw ValidationError("expected cached \(expectCached): \(String(buffer: body).prefix(300))") }
+            return elapsed
         }
     }
 

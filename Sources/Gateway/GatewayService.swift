@@ -208,9 +208,11 @@ public struct GatewayService: Service {
                     return
                 }
             }
-            try await writer.write(ServerSentEvent.encode("error", StreamError(
-                id: question.id, error: .init(code: "deadline_exceeded", message: "no answer within \(timeout); poll GET /v1/questions/\(question.id)")
-            )))
+            // The question's deadline passed without an answer: it has expired, and the stream says so the way
+            // the pipeline would have (an `expired` answer), so that every stream ends with `answer`.
+            let expired = AnswerReady.unanswered(question, status: .expired, reason: "no answer within \(timeout)")
+            if !sentReferences { try await writer.write(ServerSentEvent.encode("references", ["references": [AnswerReference]()])) }
+            try await writer.write(ServerSentEvent.encode("answer", AnswerBody(expired)))
         }
     }
 

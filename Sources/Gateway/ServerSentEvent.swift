@@ -11,14 +11,3 @@ enum ServerSentEvent {
         return buffer
     }
 }
-
-/// The body of a stream's `error` event: the API's error shape, with the question id.
-struct StreamError: Encodable {
-    struct Detail: Encodable {
-        let code: String
-        let message: String
-    }
-
-    let id: String
-    let error: Detail
-}

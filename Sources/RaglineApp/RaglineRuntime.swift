@@ -158,7 +158,7 @@ public struct RaglineRuntime: Sendable {
     }
 
     /// The responder's cache of generated answers: none for extractive answers (they cost nothing to make
-    /// again) or when `RAGLINE_ANSWER_CACHE_SIZE` is 0.
+    /// again) or when `RAGLINE_GENERATED_ANSWER_CACHE_SIZE` is 0.
     static func answerCache(_ configuration: RaglineConfiguration) -> AnswerCache? {
         guard configuration.providers.chatModel != "extractive", configuration.responder.answerCacheSize > 0 else { return nil }
         return AnswerCache(capacity: configuration.responder.answerCacheSize, ttl: configuration.responder.answerCacheTTL)

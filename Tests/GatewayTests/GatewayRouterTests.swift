@@ -61,4 +61,25 @@ import Testing
             }
         }
     }
+
+    /// A stream whose question gets no answer by the chat deadline ends, like every stream, with an `answer`
+    /// event: status `expired`, after empty references.
+    @Test func aStreamWhoseQuestionExpiresEndsWithAnExpiredAnswer() async throws {
+        var configuration = GatewayConfiguration()
+        configuration.chatTimeout = .milliseconds(300)
+        let readiness = Readiness()
+        readiness.markReady()
+        let app = Application(router: Self.router(configuration: configuration, readiness: readiness))
+        try await app.test(.router) { client in
+            let body = ByteBuffer(string: #"{"question":"Will anyone answer?","stream":true}"#)
+            try await client.execute(uri: "/v1/chat", method: .post, headers: [.contentType: "application/json"], body: body) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/event-stream")
+                let text = String(buffer: response.body)
+                let names = text.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { $0.dropFirst(7) }
+                #expect(names == ["references", "answer"], "\(text)")
+                #expect(text.contains(#""status":"expired""#), "\(text)")
+            }
+        }
+    }
 }

@@ -120,6 +120,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The operator's reports without Kafka: gaps grouped by meaning, alternate questions, feedback per entry.
+        .target(
+            name: "OperatorReports",
+            dependencies: [
+                "RAGCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Pipeline plumbing shared by every role: envelopes on Kafka, the consume-process-store loop, DLQ,
         // health and metrics endpoints.
         .target(
@@ -131,6 +140,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // CallbackSigner: answer callbacks and ingestion-report webhooks are signed alike.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -196,6 +207,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Kafka",
+                // The ingestion-report webhook.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -204,7 +217,7 @@ let package = Package(
             name: "RaglineApp",
             dependencies: [
                 "Kafka", "RAGCore", "LocalProviders", "Messaging", "MiniLM", "OpenAICompatible", "AWS", "Pinecone",
-                "Gateway", "Retriever", "Responder", "IngestWorker",
+                "Gateway", "Retriever", "Responder", "IngestWorker", "OperatorReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -217,7 +230,7 @@ let package = Package(
             name: "ragline",
             dependencies: [
                 "Telemetry",
-                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS", "Messaging", "Retriever",
+                "RaglineApp", "RAGCore", "Kafka", "MiniLM", "IngestWorker", "LocalProviders", "AWS", "Messaging", "Retriever", "OperatorReports",
                 .product(name: "Configuration", package: "swift-configuration"),
                 // `ragline bench stream` serves a paced OpenAI-compatible model; `ask --stream` reads events.
                 .product(name: "Hummingbird", package: "hummingbird"), "OpenAICompatible",
@@ -311,8 +324,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OperatorReportsTests",
+            dependencies: ["OperatorReports", "RAGCore", .product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "IngestWorkerTests",
-            dependencies: ["RaglineTestSupport", "IngestWorker", "LocalProviders", "RAGCore"],
+            dependencies: ["RaglineTestSupport", "IngestWorker", "LocalProviders", "RAGCore", "Messaging", "Kafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -331,7 +349,7 @@ let package = Package(
         .testTarget(
             name: "MultiProcessTests",
             dependencies: [
-                "RaglineTestSupport", "Kafka", "RAGCore", "Gateway",
+                "RaglineTestSupport", "Kafka", "RAGCore", "Gateway", "Messaging",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "LocalProviders", .product(name: "Logging", package: "swift-log"), "RaglineApp",
             ],

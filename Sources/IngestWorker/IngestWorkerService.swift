@@ -6,20 +6,25 @@ import RAGCore
 import ServiceLifecycle
 
 /// Consumes S3-style object events from `rag.ingest.events` and applies them to the index. Bad lines and
-/// malformed events are logged, counted and dead-lettered to `rag.ingest.events.dlq`.
+/// malformed events are logged, counted and dead-lettered to `rag.ingest.events.dlq`; each object's report
+/// goes to `rag.ingest.reports` (and to the webhook, when one is configured).
 public struct IngestWorkerService: Service {
     let stage: ConsumingStage
     let handler: ObjectEventHandler
 
-    public init(consumer: any RecordStream, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil, readiness: Readiness, logger: Logger) {
+    public init(
+        consumer: any RecordStream, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil,
+        webhook: IngestReportWebhook? = nil, readiness: Readiness, logger: Logger
+    ) {
         self.stage = ConsumingStage(role: "ingest-worker", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
-        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, logger: stage.logger)
+        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, webhook: webhook, logger: stage.logger)
     }
 
     public func run() async throws {
         let publisher = stage.publisher
         await stage.run { message in
-            try await handler.handle(message.value) { reason, stageName in
+            let trace = message.header(EventEnvelope.HeaderName.traceParent).flatMap(TraceParent.init(parsing:))
+            try await handler.handle(message.value, trace: trace) { reason, stageName in
                 try await publisher.deadLetter(message, reason: reason, stage: stageName)
             }
         }
@@ -27,20 +32,23 @@ public struct IngestWorkerService: Service {
 }
 
 /// Applies object events from another source (an SQS queue fed by S3 notifications), with the same
-/// handling; notifications that cannot be applied go to `rag.ingest.events.dlq` with the reason.
+/// handling and reports; notifications that cannot be applied go to `rag.ingest.events.dlq` with the reason.
 public struct IngestSourceService: Service {
     let source: any IngestEventSource
     let handler: ObjectEventHandler
     let publisher: EventPublisher
     let readiness: Readiness
 
-    public init(source: any IngestEventSource, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil, readiness: Readiness, logger: Logger) {
+    public init(
+        source: any IngestEventSource, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil,
+        webhook: IngestReportWebhook? = nil, readiness: Readiness, logger: Logger
+    ) {
         var logger = logger
         logger[metadataKey: LogKeys.role] = "ingest-worker"
         self.source = source
         self.publisher = publisher
         self.readiness = readiness
-        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, logger: logger)
+        self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, webhook: webhook, logger: logger)
     }
 
     public func run() async throws {

@@ -21,6 +21,8 @@ public actor LocalVectorIndex: VectorIndex {
         /// Absent in files written before alternate questions: the vector is then the entry's own.
         var vectorID: String?
         var matchedQuestion: String?
+        /// The line's uninterpreted fields; absent when there are none (and in files written before they were kept).
+        var metadata: [String: JSONValue]?
     }
 
     private struct NamespaceFile: Codable, Sendable {
@@ -81,7 +83,8 @@ public actor LocalVectorIndex: VectorIndex {
                 loaded.entries[entry.vectorID] = StoredEntry(
                     id: entry.id, question: entry.question, answer: entry.answer, context: entry.context,
                     source: entry.source, vector: VectorMath.normalized(entry.vector),
-                    vectorID: entry.vectorID, matchedQuestion: entry.matchedQuestion == entry.question ? nil : entry.matchedQuestion
+                    vectorID: entry.vectorID, matchedQuestion: entry.matchedQuestion == entry.question ? nil : entry.matchedQuestion,
+                    metadata: entry.metadata.isEmpty ? nil : entry.metadata
                 )
             }
             try save(namespace, loaded)
@@ -136,6 +139,17 @@ public actor LocalVectorIndex: VectorIndex {
             KnowledgeVector(
                 vectorID: vectorID, entryID: entry.id, question: entry.matchedQuestion ?? entry.question,
                 answer: entry.answer, context: entry.context, vector: entry.vector
+            )
+        }
+    }
+
+    public func entries(in namespace: String) async throws -> [IndexEntry] {
+        try checkBinding(beforeWriting: false)
+        return try load(namespace).entries.sorted { $0.key < $1.key }.map { vectorID, entry in
+            IndexEntry(
+                id: entry.id, namespace: namespace, vector: entry.vector, question: entry.question, answer: entry.answer,
+                context: entry.context, source: entry.source, vectorID: vectorID, matchedQuestion: entry.matchedQuestion,
+                metadata: entry.metadata ?? [:]
             )
         }
     }

@@ -55,6 +55,8 @@ public actor PineconeVectorIndex: VectorIndex {
                     "context": entry.context, "source": entry.source, "namespace": entry.namespace,
                 ]
                 if entry.matchedQuestion != entry.question { metadata["matched_question"] = entry.matchedQuestion }
+                // Pinecone metadata holds only flat values: the line's other fields travel as one JSON string.
+                if !entry.metadata.isEmpty { metadata[Self.extraFieldsKey] = try Self.encodeExtraFields(entry.metadata) }
                 let metadataBytes = try JSONSerialization.data(withJSONObject: metadata).count
                 guard metadataBytes <= PineconeConfiguration.Limits.metadataBytes else {
                     throw ProviderError(provider: "pinecone", message: "entry \(entry.id): metadata is \(metadataBytes) bytes; Pinecone allows \(PineconeConfiguration.Limits.metadataBytes)", isRetriable: false)
@@ -130,6 +132,48 @@ public actor PineconeVectorIndex: VectorIndex {
     /// Every vector of the namespace with its values and entry: ids page by page (`GET /vectors/list`),
     /// then their records (`GET /vectors/fetch`).
     public func vectors(in namespace: String) async throws -> [KnowledgeVector] {
+        let ids = try await listIDs(in: namespace)
+        return try await records(ids: ids, namespace: namespace).compactMap { id, object in
+            guard let values = object["values"] as? [Double], let match = Self.match(object.merging(["id": id, "score": 1.0]) { $1 }, namespace: namespace) else { return nil }
+            return KnowledgeVector(
+                vectorID: id, entryID: match.id, question: match.matchedQuestion ?? match.question, answer: match.answer,
+                context: match.context, vector: values.map(Float.init)
+            )
+        }.sorted { $0.vectorID < $1.vectorID }
+    }
+
+    /// Every vector of the namespace as stored, with its entry's source and the line's other fields
+    /// (`ragline export`): listed and fetched as `vectors(in:)` does.
+    public func entries(in namespace: String) async throws -> [IndexEntry] {
+        let ids = try await listIDs(in: namespace)
+        return try await records(ids: ids, namespace: namespace).compactMap { id, object -> IndexEntry? in
+            guard let values = object["values"] as? [Double], let match = Self.match(object.merging(["id": id, "score": 1.0]) { $1 }, namespace: namespace) else { return nil }
+            let metadata = object["metadata"] as? [String: Any] ?? [:]
+            return IndexEntry(
+                id: match.id, namespace: namespace, vector: values.map(Float.init), question: match.question, answer: match.answer,
+                context: match.context, source: match.source ?? "", vectorID: id, matchedQuestion: match.matchedQuestion,
+                metadata: Self.decodeExtraFields(metadata[Self.extraFieldsKey])
+            )
+        }.sorted { $0.vectorID < $1.vectorID }
+    }
+
+    /// The metadata key of a line's uninterpreted fields, as one JSON object in a string.
+    static let extraFieldsKey = "extra_fields"
+
+    static func encodeExtraFields(_ fields: [String: JSONValue]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(fields), as: UTF8.self)
+    }
+
+    /// The fields back from their metadata string; none when absent or unreadable.
+    static func decodeExtraFields(_ value: Any?) -> [String: JSONValue] {
+        guard let text = value as? String else { return [:] }
+        return (try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    /// The ids of every vector of the namespace, page by page (`GET /vectors/list`, 100 a page).
+    private func listIDs(in namespace: String) async throws -> [String] {
         let base = try await host()
         var ids: [String] = []
         var token: String?
@@ -141,13 +185,7 @@ public actor PineconeVectorIndex: VectorIndex {
             ids += (page["vectors"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             token = (page["pagination"] as? [String: Any])?["next"] as? String
         } while token != nil
-        return try await records(ids: ids, namespace: namespace).compactMap { id, object in
-            guard let values = object["values"] as? [Double], let match = Self.match(object.merging(["id": id, "score": 1.0]) { $1 }, namespace: namespace) else { return nil }
-            return KnowledgeVector(
-                vectorID: id, entryID: match.id, question: match.matchedQuestion ?? match.question, answer: match.answer,
-                context: match.context, vector: values.map(Float.init)
-            )
-        }.sorted { $0.vectorID < $1.vectorID }
+        return ids
     }
 
     /// Entries by id (at most 1,000 ids a request, so larger lists are split).

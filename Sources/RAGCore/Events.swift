@@ -331,3 +331,95 @@ public struct AnswerDelta: Sendable, Hashable, Codable {
         case schemaVersion = "schema_version", questionID = "question_id", sequence, kind, text, references
     }
 }
+
+/// `rag.ingest.reports`, keyed by object key: what applying one object event did (IngestWorker -> the
+/// operator, and through the optional webhook a CI pipeline that waits for its upload). `ragline ingest`
+/// prints the same report. Built from the ingestor's `IngestReport`.
+public struct KnowledgeIngested: Sendable, Hashable, Codable {
+    public enum Operation: String, Sendable, Hashable, Codable {
+        /// The object was created or replaced: its lines were ingested.
+        case put
+        /// The object was deleted: its entries were removed.
+        case delete
+    }
+
+    public enum Status: String, Sendable, Hashable, Codable {
+        case completed
+        /// The object could not be applied (its event went to the dead-letter topic); `error` says why.
+        case failed
+    }
+
+    /// A line of the file that was not ingested, and why.
+    public struct RejectedLine: Sendable, Hashable, Codable {
+        public var line: Int
+        public var reason: String
+
+        public init(line: Int, reason: String) {
+            self.line = line
+            self.reason = reason
+        }
+    }
+
+    /// Rejected lines a report lists at most; the others are only counted (`rejected_lines_truncated`).
+    public static let maxRejectedLines = 100
+
+    public var schemaVersion: Int = eventSchemaVersion
+    /// Unique per report (a lowercase UUID); the webhook's `webhook-id`, the same on every delivery attempt.
+    public var id: String
+    /// The object key (decoded), e.g. `knowledge/transport/transport.jsonl`.
+    public var key: String
+    /// The namespace the key implies (lines may name others).
+    public var namespace: String
+    /// Absent only in a failed report of a notification that could not be read far enough to say.
+    public var operation: Operation?
+    public var status: Status
+    /// Valid lines ingested (the unchanged ones included).
+    public var accepted: Int
+    /// Lines not ingested (bad JSON, missing or oversized fields, ...), each also dead-lettered.
+    public var rejected: Int
+    /// Vectors removed: the entries (and alternate questions) an earlier version had and this one lacks, or
+    /// all of the object's when it was deleted.
+    public var deleted: Int
+    /// Accepted entries whose questions, answer and context equal what the index held for them before.
+    public var unchanged: Int
+    /// The first `maxRejectedLines` rejected lines, in file order.
+    public var rejectedLines: [RejectedLine]
+    /// Rejected lines left out of `rejectedLines`.
+    public var rejectedLinesTruncated: Int
+    /// The embedder the entries were embedded with (`Embedder.modelID`).
+    public var embeddingModel: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var durationMilliseconds: Double
+    /// Why the object could not be applied (failed reports only).
+    public var error: String?
+
+    public init(
+        id: String = UUID().uuidString.lowercased(), key: String, namespace: String, operation: Operation?, status: Status,
+        accepted: Int, rejected: Int, deleted: Int, unchanged: Int, rejectedLines: [RejectedLine], rejectedLinesTruncated: Int,
+        embeddingModel: String, startedAt: Date, finishedAt: Date, durationMilliseconds: Double, error: String? = nil
+    ) {
+        self.id = id
+        self.key = key
+        self.namespace = namespace
+        self.operation = operation
+        self.status = status
+        self.accepted = accepted
+        self.rejected = rejected
+        self.deleted = deleted
+        self.unchanged = unchanged
+        self.rejectedLines = rejectedLines
+        self.rejectedLinesTruncated = rejectedLinesTruncated
+        self.embeddingModel = embeddingModel
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.durationMilliseconds = durationMilliseconds
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", id, key, namespace, operation, status, accepted, rejected, deleted, unchanged
+        case rejectedLines = "rejected_lines", rejectedLinesTruncated = "rejected_lines_truncated", embeddingModel = "embedding_model"
+        case startedAt = "started_at", finishedAt = "finished_at", durationMilliseconds = "duration_ms", error
+    }
+}

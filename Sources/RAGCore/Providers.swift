@@ -28,10 +28,13 @@ public struct IndexEntry: Sendable, Hashable {
     public var vectorID: String
     /// The question this vector embeds (the entry's question, or one of its alternates).
     public var matchedQuestion: String
+    /// The knowledge line's fields that Ragline does not interpret (`KnowledgeRecord.extra`), kept so that
+    /// `ragline export` writes the entry back with them. Empty for entries written before it was kept.
+    public var metadata: [String: JSONValue]
 
     public init(
         id: String, namespace: String, vector: [Float], question: String, answer: String, context: String, source: String,
-        vectorID: String? = nil, matchedQuestion: String? = nil
+        vectorID: String? = nil, matchedQuestion: String? = nil, metadata: [String: JSONValue] = [:]
     ) {
         self.id = id
         self.namespace = namespace
@@ -42,6 +45,7 @@ public struct IndexEntry: Sendable, Hashable {
         self.source = source
         self.vectorID = vectorID ?? id
         self.matchedQuestion = matchedQuestion ?? question
+        self.metadata = metadata
     }
 
     /// The id of the vector of an entry's n-th alternate question (n from 1).
@@ -66,12 +70,24 @@ public protocol VectorIndex: Sendable {
     func vectors(in namespace: String) async throws -> [KnowledgeVector]
     /// The namespaces holding vectors that came from `source` (whose models a change of it touches).
     func namespaces(holdingSource source: String) async throws -> Set<String>
+    /// Every vector of a namespace as stored, with everything its entry was ingested with (source, matched
+    /// question, metadata), ordered by vector id: what `ragline export` writes back out as knowledge lines.
+    func entries(in namespace: String) async throws -> [IndexEntry]
 }
 
 extension VectorIndex {
     /// Without a cheap look-up by source, every namespace may hold some: refitting them all stays correct.
     public func namespaces(holdingSource source: String) async throws -> Set<String> {
         Set(try await namespaces())
+    }
+
+    /// An index that cannot list what it stores cannot be exported.
+    public func entries(in namespace: String) async throws -> [IndexEntry] {
+        throw ProviderError(
+            provider: String(describing: type(of: self)),
+            message: "this vector index cannot list its entries; ragline export supports the local index and Pinecone",
+            isRetriable: false
+        )
     }
 }
 

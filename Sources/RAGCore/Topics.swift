@@ -10,11 +10,14 @@ public enum Topics {
     public static let feedback = "rag.feedback"
     /// Keyed by question id: pieces of answers being written, for streaming clients (Responder -> Gateways).
     public static let answerDeltas = "rag.answer.deltas"
+    /// Keyed by object key: what applying each knowledge object did, a `KnowledgeIngested` report
+    /// (IngestWorker -> operators, and CI pipelines through the optional webhook).
+    public static let ingestReports = "rag.ingest.reports"
 
     /// The dead-letter topic of `topic`.
     public static func deadLetter(of topic: String) -> String { topic + ".dlq" }
 
-    public static let all = [questions, retrievals, answers, ingestEvents, feedback, answerDeltas]
+    public static let all = [questions, retrievals, answers, ingestEvents, feedback, answerDeltas, ingestReports]
     /// Every topic to create: the pipeline's, their dead-letter topics, and the compacted state topics.
     public static let allWithDeadLetters = all + all.map(deadLetter(of:)) + [knowledgeModels]
     /// Topics whose records are state keyed by id (`cleanup.policy=compact`): only the latest per key matters.
@@ -32,6 +35,7 @@ public enum EventTypes {
     public static let knowledgeModelUpdated = "io.ragline.knowledge.model.updated.v1"
     public static let feedbackGiven = "io.ragline.feedback.given.v1"
     public static let answerDelta = "io.ragline.answer.delta.v1"
+    public static let knowledgeIngested = "io.ragline.knowledge.ingested.v1"
     public static let objectNotification = "com.amazonaws.s3.notification"
 }
 

@@ -5,6 +5,7 @@ import Gateway
 import IngestWorker
 import MiniLM
 import OpenAICompatible
+import OperatorReports
 import Pinecone
 import RAGCore
 import Responder
@@ -33,6 +34,8 @@ public struct RaglineConfiguration: Sendable {
     public var pinecone = PineconeConfiguration.default
     public var aws = AWSConfiguration()
     public var localKnowledge = LocalKnowledgeConfiguration()
+    /// `ragline gaps` and `ragline feedback-report`.
+    public var reports = OperatorReportsConfiguration()
 
     public static let `default` = RaglineConfiguration()
 
@@ -55,6 +58,7 @@ public struct RaglineConfiguration: Sendable {
         pinecone = try PineconeConfiguration(reader: reader)
         aws = try AWSConfiguration(reader: reader)
         localKnowledge = try LocalKnowledgeConfiguration(reader: reader)
+        reports = try OperatorReportsConfiguration(reader: reader)
         // One admin port setting; each role keeps its own default so that roles can share a host.
         if reader.isSet(Settings.adminPort) {
             let port = try reader.port(Settings.adminPort, default: 0, allowZero: true)
@@ -87,7 +91,7 @@ extension Settings {
         [dataDirectory, logLevel, adminPort] + GatewayConfiguration.settings + KafkaSettings.settings + ProviderSelection.settings
             + MiniLMConfiguration.settings + HostedEmbeddingsConfiguration.settings + PineconeConfiguration.settings + RetrieverConfiguration.settings
             + AnswerScoring.settings + OpenAICompatibleConfiguration.settings + ResponderConfiguration.settings + IngestWorkerConfiguration.settings
-            + AWSConfiguration.settings + LocalKnowledgeConfiguration.settings
+            + AWSConfiguration.settings + LocalKnowledgeConfiguration.settings + OperatorReportsConfiguration.settings
     }
 
     /// The README's configuration table.

@@ -88,13 +88,20 @@ public struct RaglineRuntime: Sendable {
                 let models = KnowledgeModelPublisher(
                     index: ingestor.index, embeddingModel: ingestor.embedder.modelID, fitter: KnowledgeModelFitter(scoring: configuration.scoring), publisher: publisher, logger: logger
                 )
+                // Each object's report also goes to the operator's URL when `RAGLINE_INGEST_WEBHOOK_URL` is set,
+                // signed with `RAGLINE_INGEST_WEBHOOK_SECRET`, else with the callbacks' `RAGLINE_CALLBACK_SECRET`.
+                var ingestSettings = configuration.ingest
+                ingestSettings.webhookSecret = ingestSettings.webhookSecret ?? configuration.gateway.callbackSecret
+                let webhook = try IngestReportWebhook.configured(ingestSettings, logger: logger)
                 if let source = try ProviderFactory.ingestEventSource(configuration, logger: logger) {
-                    services.append(IngestSourceService(source: source, publisher: publisher, ingestor: ingestor, models: models, readiness: roleReadiness, logger: logger))
+                    services.append(IngestSourceService(
+                        source: source, publisher: publisher, ingestor: ingestor, models: models, webhook: webhook, readiness: roleReadiness, logger: logger
+                    ))
                 } else {
                     // One object at a time keeps events of the same key in order.
                     services.append(IngestWorkerService(
                         consumer: try consumer(group: ConsumerGroups.ingestWorker, topics: [Topics.ingestEvents], maxInFlight: 1),
-                        publisher: publisher, ingestor: ingestor, models: models, readiness: roleReadiness, logger: logger
+                        publisher: publisher, ingestor: ingestor, models: models, webhook: webhook, readiness: roleReadiness, logger: logger
                     ))
                 }
             case .gateway:

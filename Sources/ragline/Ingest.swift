@@ -10,7 +10,8 @@ import RAGCore
 import RaglineApp
 
 /// `ragline ingest <file|folder|s3://bucket/prefix>...`: loads JSONL knowledge files into the configured
-/// index directly, with progress and a per-file report. A local file's key is
+/// index directly, with progress and a per-file report: the same report the ingest worker publishes on
+/// `rag.ingest.reports` (`--json` prints that event itself, one a line). A local file's key is
 /// `knowledge/<namespace>/<name>.jsonl`; an S3 object keeps its key. Ingesting a new version of the same
 /// file replaces its entries (the file is the unit of truth).
 struct Ingest: AsyncParsableCommand {
@@ -18,6 +19,7 @@ struct Ingest: AsyncParsableCommand {
 
     @Argument(help: "JSONL files, folders searched for *.jsonl, or s3://bucket/prefix (a backfill of every .jsonl object under it).") var paths: [String]
     @Option(help: "Namespace for every local file (default: the file name without .jsonl). S3 objects take theirs from the key.") var namespace: String?
+    @Flag(help: "Print each file's report as the JSON of its rag.ingest.reports event (KnowledgeIngested), one a line.") var json = false
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
@@ -52,7 +54,7 @@ struct Ingest: AsyncParsableCommand {
         }
 
         let sources = order.map { key, file in (KnowledgeSource(bucket: "local", key: key), file.path, Self.lineCount(file)) }
-        let namespaces = try await Self.ingest(sources, with: ingestor)
+        let namespaces = try await Self.ingest(sources, with: ingestor, json: json)
         await Self.publishModels(namespaces, ingestor: ingestor, configuration: configuration)
     }
 
@@ -104,35 +106,57 @@ struct Ingest: AsyncParsableCommand {
             if keys.isEmpty { print("\(location): no .jsonl objects") }
             sources += keys.map { (KnowledgeSource(bucket: bucket, key: $0), "s3://\(bucket)/\($0)", 0) }
         }
-        let namespaces = try await Self.ingest(sources, with: ingestor)
+        let namespaces = try await Self.ingest(sources, with: ingestor, json: json)
         await Self.publishModels(namespaces, ingestor: ingestor, configuration: configuration)
     }
 
     /// Ingests each source with a progress bar, prints its report, fails (exit 1) if any source failed.
     /// Returns the namespaces the applied sources touched.
-    static func ingest(_ sources: [(source: KnowledgeSource, name: String, totalLines: Int)], with ingestor: KnowledgeIngestor) async throws -> Set<String> {
+    static func ingest(_ sources: [(source: KnowledgeSource, name: String, totalLines: Int)], with ingestor: KnowledgeIngestor, json: Bool = false) async throws -> Set<String> {
         var failed = 0
         var namespaces: Set<String> = []
         for (source, name, totalLines) in sources {
+            let start = ContinuousClock.now
+            let startedAt = Date()
             do {
                 let report = try await ingestor.ingest(source) { read in
                     progress((name as NSString).lastPathComponent, read: read, total: totalLines)
                 } rejected: { _, _ in }
                 namespaces.formUnion(report.namespaces)
                 FileHandle.standardError.write(Data("\n".utf8))
-                print("\(name)\(name.hasPrefix("s3://") ? "" : " -> \(source.key)"): \(report.accepted) accepted, \(report.rejected.count) rejected, \(report.deleted) removed")
-                for line in report.rejected.prefix(20) {
-                    print("  line \(line.line): \(line.reason)")
-                }
-                if report.rejected.count > 20 { print("  ... and \(report.rejected.count - 20) more") }
+                printReport(report.event(), name: name, json: json)
             } catch {
                 failed += 1
                 FileHandle.standardError.write(Data("\n".utf8))
-                print("\(name): failed: \(error)")
+                var report = IngestReport(source: source, operation: .put, embeddingModel: ingestor.embedder.modelID, startedAt: startedAt)
+                report.finish(since: start)
+                printReport(report.event(status: .failed, error: "\(error)"), name: name, json: json)
             }
         }
         if failed > 0 { throw ExitCode(1) }
         return namespaces
+    }
+
+    /// Prints one file's report: the counts (`removed` is the event's `deleted`), the namespace, operation,
+    /// status, time and model, then the rejected lines the event lists; or, with `json`, the event itself.
+    static func printReport(_ report: KnowledgeIngested, name: String, json: Bool) {
+        if json {
+            print(String(decoding: (try? EventCoding.encode(report)) ?? Data(), as: UTF8.self))
+            return
+        }
+        let details = "namespace \(report.namespace), \(report.operation?.rawValue ?? "put"), \(report.status.rawValue) in "
+            + "\(String(format: "%.1f", report.durationMilliseconds)) ms, model \(report.embeddingModel)"
+        switch report.status {
+        case .completed:
+            let target = name.hasPrefix("s3://") ? "" : " -> \(report.key)"
+            print("\(name)\(target): \(report.accepted) accepted, \(report.rejected) rejected, \(report.deleted) removed, \(report.unchanged) unchanged (\(details))")
+        case .failed:
+            print("\(name): failed: \(report.error ?? "unknown error") (\(details))")
+        }
+        for line in report.rejectedLines {
+            print("  line \(line.line): \(line.reason)")
+        }
+        if report.rejectedLinesTruncated > 0 { print("  ... and \(report.rejectedLinesTruncated) more") }
     }
 
     static func jsonlFiles(_ path: String) throws -> [URL] {

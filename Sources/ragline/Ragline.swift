@@ -8,7 +8,7 @@ struct Ragline: AsyncParsableCommand {
         subcommands: [
             Dev.self, Broker.self,
             RoleCommand.Gateway.self, RoleCommand.Retriever.self, RoleCommand.Responder.self, RoleCommand.IngestWorker.self,
-            Ask.self, Ingest.self, Eval.self, TopicsCommand.self, Health.self, SettingsCommand.self, Bench.self,
+            Ask.self, Ingest.self, ExportCommand.self, GapsCommand.self, FeedbackReportCommand.self, Eval.self, TopicsCommand.self, Health.self, SettingsCommand.self, Bench.self,
         ]
     )
 }

@@ -15,7 +15,8 @@
    resolved within the document). A record passes when it matches one of its channel's messages; a record
    on a topic that no channel declares fails. Values of `application/json` messages must be JSON.
 3. Fails too when a required topic has no record: by default `rag.questions`, `rag.retrievals`,
-   `rag.answers` and `rag.answer.deltas`, plus at least one record on some dead-letter topic (`*.dlq`).
+   `rag.answers`, `rag.answer.deltas` and `rag.ingest.reports`, plus at least one record on some
+   dead-letter topic (`*.dlq`).
 
 Records a test wrote on purpose to be dead-lettered carry the header `ragline_test_injected`; on their
 own topic they must FAIL validation (else the schema is too lax), and they are counted apart. Their
@@ -40,7 +41,7 @@ from referencing.jsonschema import DRAFT7
 
 DOCUMENT_URI = "urn:ragline:asyncapi-document"
 INJECTED_HEADER = "ragline_test_injected"
-DEFAULT_REQUIRED_TOPICS = ["rag.questions", "rag.retrievals", "rag.answers", "rag.answer.deltas"]
+DEFAULT_REQUIRED_TOPICS = ["rag.questions", "rag.retrievals", "rag.answers", "rag.answer.deltas", "rag.ingest.reports"]
 MESSAGE_FIELDS = {
     "headers", "payload", "correlationId", "contentType", "name", "title", "summary", "description", "tags",
     "externalDocs", "bindings", "examples", "traits",

@@ -1,4 +1,5 @@
 import Foundation
+import IngestWorker
 import Kafka
 import Messaging
 import RAGCore
@@ -60,6 +61,66 @@ struct IngestionTests {
             try await waitUntil("entries of the deleted file to go") { try await pipeline.indexCounts()["faq"] == nil }
             let gone = try await http.post("/v1/chat", json: ["question": "How do I reset my password?"])
             #expect(gone.json["status"] as? String == "no_match")
+        }
+    }
+
+    @Test func everyAppliedObjectIsReportedOnItsTopicAndToTheSignedWebhook() async throws {
+        let receiver = CallbackReceiver()
+        let hook = try await receiver.start()
+        let secret = "whsec-ingest-e2e"
+        let pipeline = try PipelineHarness(seedDemoKnowledge: false) { configuration in
+            configuration.ingest.webhookURL = hook
+            // No RAGLINE_INGEST_WEBHOOK_SECRET: the reports are signed with the callbacks' secret.
+            configuration.gateway.callbackSecret = secret
+        }
+        let reports = try TopicReader(brokers: pipeline.brokers, topics: [Topics.ingestReports])
+        try await pipeline.start(roles: [.ingestWorker], localKnowledgeEvents: true)
+        try await withAsyncCleanup({ await reports.stop(); await pipeline.stop(); await receiver.stop() }) {
+            let folder = (pipeline.configuration.knowledgeDirectory as NSString).appendingPathComponent("faq")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let file = (folder as NSString).appendingPathComponent("upload.jsonl")
+            let key = "knowledge/faq/upload.jsonl"
+            try [
+                #"{"id":"up-1","question":"How do I reset my password?","answer":"Use the Forgot password link on the sign-in page."}"#,
+                #"{"id":"up-2","question":"broken"#,
+                #"{"id":"up-3","question":"Where is my invoice?","answer":"Invoices are under Billing in your account."}"#,
+                #"{"id":"up-4","answer":"no question here"}"#,
+            ].joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+            try await waitUntil("the upload's report", timeout: .seconds(60)) { reports.all.contains { $0.keyString == key } }
+            let record = try #require(reports.all.first { $0.keyString == key })
+            #expect(record.header(EventEnvelope.HeaderName.type) == EventTypes.knowledgeIngested)
+            let report = try EventCoding.decode(KnowledgeIngested.self, from: record.value)
+            #expect(report.status == .completed)
+            #expect(report.operation == .put)
+            #expect(report.namespace == "faq")
+            #expect([report.accepted, report.rejected, report.deleted, report.unchanged] as [Int] == [2, 2, 0, 0])
+            #expect(report.rejectedLines.map(\.line) == [2, 4])
+            #expect(!report.embeddingModel.isEmpty)
+
+            // The webhook got the same report, signed with the callback secret.
+            try await waitUntil("the report's webhook delivery") { !receiver.all.isEmpty }
+            let delivery = receiver.all[0]
+            #expect(delivery.headers["webhook-id"] == report.id)
+            #expect(delivery.body == record.value)
+            let timestamp = try #require(delivery.headers["webhook-timestamp"].flatMap(Int.init))
+            let signature = try #require(delivery.headers["webhook-signature"])
+            #expect(CallbackSigner(secret: secret).verify(id: report.id, timestamp: timestamp, body: delivery.body, signatureHeader: signature))
+
+            // Deleting the file is reported too, on the topic and to the webhook.
+            try FileManager.default.removeItem(atPath: file)
+            try await waitUntil("the delete's report", timeout: .seconds(60)) { reports.all.filter { $0.keyString == key }.count >= 2 }
+            let deletion = try EventCoding.decode(KnowledgeIngested.self, from: try #require(reports.all.last { $0.keyString == key }).value)
+            #expect(deletion.operation == .delete)
+            #expect(deletion.status == .completed)
+            #expect(deletion.deleted == 2)
+            try await waitUntil("the delete's webhook delivery") { receiver.all.count >= 2 }
+            let second = receiver.all[1]
+            #expect(second.headers["webhook-id"] == deletion.id)
+            let secondTimestamp = try #require(second.headers["webhook-timestamp"].flatMap(Int.init))
+            #expect(CallbackSigner(secret: secret).verify(
+                id: deletion.id, timestamp: secondTimestamp, body: second.body, signatureHeader: second.headers["webhook-signature"] ?? ""
+            ))
         }
     }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 @testable import Gateway
+import Messaging
 import RAGCore
 import RaglineTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Messaging
 import RAGCore
 import RaglineApp
 import RaglineTestSupport

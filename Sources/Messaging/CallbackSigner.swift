@@ -2,7 +2,8 @@ import Crypto
 import Foundation
 
 /// Signs callback bodies in the manner of Standard Webhooks: `webhook-id`, `webhook-timestamp` and
-/// `webhook-signature: v1,<base64 HMAC-SHA256(secret, "<id>.<timestamp>.<body>")>`.
+/// `webhook-signature: v1,<base64 HMAC-SHA256(secret, "<id>.<timestamp>.<body>")>`. Shared by the gateway's
+/// answer callbacks and the ingest worker's report webhook, so both are verified the same way.
 public struct CallbackSigner: Sendable {
     // SymmetricKey is not Sendable in swift-crypto 3; keep the bytes and build the key per use.
     private let secret: Data

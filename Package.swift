@@ -360,7 +360,7 @@ let package = Package(
             dependencies: [
                 "RaglineTestSupport", "RaglineApp", "AWS",
                 .product(name: "Configuration", package: "swift-configuration"), "Kafka", "RAGCore", "LocalProviders", "Messaging",
-                "Gateway", "Retriever", "Responder", "IngestWorker",
+                "Gateway", "Retriever", "Responder", "IngestWorker", "OperatorReports",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -99,7 +99,6 @@ struct CallbackDispatcher: Sendable {
     }
 
     func post(_ body: Data, id: String, to target: String, client: HTTPClient, attempt: Int, span: any Span) async throws {
-        let timestamp = Int(Date().timeIntervalSince1970)
         var request = HTTPClientRequest(url: target)
         request.method = .POST
         var traceContext: [String: String] = [:]
@@ -107,9 +106,7 @@ struct CallbackDispatcher: Sendable {
         for (name, value) in traceContext { request.headers.replaceOrAdd(name: name, value: value) }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "ragline-callbacks/1")
-        request.headers.add(name: CallbackSigner.Header.id, value: id)
-        request.headers.add(name: CallbackSigner.Header.timestamp, value: String(timestamp))
-        request.headers.add(name: CallbackSigner.Header.signature, value: signer.signature(id: id, timestamp: timestamp, body: body))
+        for (name, value) in signer.headers(id: id, body: body) { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await client.execute(request, timeout: .init(configuration.callbackRequestTimeout))
         span.attributes[SpanKeys.httpStatus] = Int(response.status.code)

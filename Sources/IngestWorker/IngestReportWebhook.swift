@@ -91,14 +91,11 @@ public struct IngestReportWebhook: Sendable {
     }
 
     func post(_ body: Data, id: String, attempt: Int) async throws {
-        let timestamp = Int(Date().timeIntervalSince1970)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "ragline-ingest-webhooks/1")
-        request.headers.add(name: CallbackSigner.Header.id, value: id)
-        request.headers.add(name: CallbackSigner.Header.timestamp, value: String(timestamp))
-        request.headers.add(name: CallbackSigner.Header.signature, value: signer.signature(id: id, timestamp: timestamp, body: body))
+        for (name, value) in signer.headers(id: id, body: body) { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {

@@ -26,6 +26,12 @@ public struct CallbackSigner: Sendable {
         return "v1," + Data(mac).base64EncodedString()
     }
 
+    /// The three headers of a signed delivery of `body`, timestamped now: what both webhooks send.
+    public func headers(id: String, body: Data, now: Date = Date()) -> [(name: String, value: String)] {
+        let timestamp = Int(now.timeIntervalSince1970)
+        return [(Header.id, id), (Header.timestamp, String(timestamp)), (Header.signature, signature(id: id, timestamp: timestamp, body: body))]
+    }
+
     /// Checks a received signature header (which may list several space-separated signatures) in
     /// constant time, and that the timestamp is within `tolerance` of now.
     public func verify(id: String, timestamp: Int, body: Data, signatureHeader: String, now: Date = Date(), tolerance: TimeInterval = 300) -> Bool {

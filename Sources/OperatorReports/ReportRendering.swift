@@ -278,33 +278,11 @@ enum JSONLine {
         "{" + fields.map { name, value in
             let rendered: String
             switch value {
-            case .string(let text): rendered = quote(text)
-            case .strings(let texts): rendered = "[" + texts.map(quote).joined(separator: ", ") + "]"
+            case .string(let text): rendered = JSONText.quoted(text)
+            case .strings(let texts): rendered = "[" + texts.map(JSONText.quoted).joined(separator: ", ") + "]"
             case .int(let number): rendered = String(number)
             }
-            return quote(name) + ": " + rendered
+            return JSONText.quoted(name) + ": " + rendered
         }.joined(separator: ", ") + "}"
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped; everything else as is (UTF-8).
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

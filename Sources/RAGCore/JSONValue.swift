@@ -47,3 +47,30 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 }
+
+/// JSON written by hand where key order matters (knowledge lines read best id first, and an export is the
+/// same from one run to the next), which `JSONEncoder` does not promise.
+public enum JSONText {
+    /// A JSON string: quotes, backslashes and control characters escaped, and U+2028 and U+2029 (which
+    /// end lines in JavaScript); everything else as it is (UTF-8).
+    public static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+}

@@ -133,19 +133,19 @@ public enum KnowledgeExport {
         for (name, value) in record.extra.sorted(by: { $0.key < $1.key }) where !reservedFields.contains(name) {
             fields.append((name, value))
         }
-        return "{" + fields.map { quoted($0.0) + ":" + json($0.1) }.joined(separator: ",") + "}"
+        return "{" + fields.map { JSONText.quoted($0.0) + ":" + json($0.1) }.joined(separator: ",") + "}"
     }
 
     /// Compact JSON with object keys in order, so that an export is the same from one run to the next.
     static func json(_ value: JSONValue) -> String {
         switch value {
-        case .string(let text): return quoted(text)
+        case .string(let text): return JSONText.quoted(text)
         case .number(let number): return numberText(number)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "null"
         case .array(let values): return "[" + values.map { json($0) }.joined(separator: ",") + "]"
         case .object(let fields):
-            return "{" + fields.sorted { $0.key < $1.key }.map { quoted($0.key) + ":" + json($0.value) }.joined(separator: ",") + "}"
+            return "{" + fields.sorted { $0.key < $1.key }.map { JSONText.quoted($0.key) + ":" + json($0.value) }.joined(separator: ",") + "}"
         }
     }
 
@@ -154,27 +154,5 @@ public enum KnowledgeExport {
         guard number.isFinite else { return "null" }
         if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
         return "\(number)"
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped, everything else as it is.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }

@@ -22,6 +22,7 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Unmeasured requests first.") var warmup = 30
         @Option(help: "fetch.wait.max.ms for the roles' consumers.") var fetchWaitMs = 5
         @Flag(help: "Repeat five questions verbatim (embedding cache hits) instead of making each one unique.") var repeatQuestions = false
+        @Option(help: "RAGLINE_EMBED_BATCH_MAX_SIZE for the run (1: no dynamic batching).") var embedBatchMaxSize = ProviderSelection.default.embedBatchMaxSize
 
         func run() async throws {
             var logger = Logger(label: "ragline.bench")
@@ -30,6 +31,7 @@ struct Bench: AsyncParsableCommand {
             var configuration = Bench.demoConfiguration()
             defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
             configuration.kafka.fetchWaitMaxMilliseconds = fetchWaitMs
+            configuration.providers.embedBatchMaxSize = embedBatchMaxSize
             let (cluster, stack, base) = try await Bench.startDemoStack(configuration, logger: logger)
             let questions = [
                 "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
@@ -52,7 +54,7 @@ struct Bench: AsyncParsableCommand {
 
             await stack.stop()
 
-            print("| measurement (\(requests) sequential requests, fetch.wait.max.ms=\(fetchWaitMs), \(repeatQuestions ? "repeated questions" : "distinct questions")) | p50 ms | p99 ms |")
+            print("| measurement (\(requests) sequential requests, fetch.wait.max.ms=\(fetchWaitMs), \(repeatQuestions ? "repeated questions" : "distinct questions"), embed batch max \(embedBatchMaxSize)) | p50 ms | p99 ms |")
             print("| --- | --- | --- |")
             print(row("POST /v1/chat, client-side", total))
             print(row("pipeline (asked_at -> answer published), server-side", pipeline))

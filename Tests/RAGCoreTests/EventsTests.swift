@@ -57,6 +57,17 @@ import Testing
         #expect(abs(parsed.time.timeIntervalSince(envelope.time)) < 0.001)
     }
 
+    @Test func randomTraceIdsAreW3CShapedAndDistinct() throws {
+        let traces = (0..<200).map { _ in TraceParent.random() }
+        for trace in traces {
+            #expect(trace.traceID.count == 32 && trace.parentID.count == 16)
+            #expect((trace.traceID + trace.parentID).allSatisfy { "0123456789abcdef".contains($0) })
+            #expect(TraceParent(parsing: trace.description) == trace)
+            #expect(trace.child().traceID == trace.traceID && trace.child().parentID != trace.parentID)
+        }
+        #expect(Set(traces.map(\.traceID)).count == traces.count)
+    }
+
     @Test func envelopeWithoutRequiredAttributesIsRejected() {
         guard case .failure(let error) = EventEnvelope.parse(header: { $0 == "ce_specversion" ? "1.0" : nil }) else {
             Issue.record("expected failure")

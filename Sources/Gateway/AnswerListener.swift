@@ -24,8 +24,11 @@ struct AnswerListener: Sendable {
                     await streams.deliver(event.payload)
                 }
             case Topics.questions:
-                if case .success(let event) = IncomingEvent<QuestionAsked>.decode(message, expectedType: EventTypes.questionAsked) {
-                    await store.recordPending(event.payload.id, askedAt: event.payload.askedAt)
+                // Every question any gateway publishes comes by here, so only its id (the record key) and
+                // when it was asked (the CloudEvents time) are read; the body is not decoded.
+                if let id = message.keyString, !id.isEmpty, case .success(let envelope) = EventEnvelope.parse(header: message.headerLookup),
+                   envelope.type == EventTypes.questionAsked {
+                    await store.recordPending(id, askedAt: envelope.time)
                 }
             default:
                 break

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Open-loop load on `ragline dev` (embedded defaults) with `ragline bench load`: POST /v1/chat (the whole
-# pipeline) at SYNC_RATES, then a closed-loop wrk cross-check of POST /v1/chat in the same run (when wrk
-# can be installed), then POST /v1/questions (the front door only) at ASYNC_RATES last, since the questions
+# Open-loop load on `ragline dev` (embedded defaults) with `ragline bench load`: a closed-loop wrk cross-check
+# of POST /v1/chat first (when wrk can be installed), then POST /v1/chat (the whole pipeline) at SYNC_RATES
+# in the same run, then POST /v1/questions (the front door only) at ASYNC_RATES last, since the questions
 # it queues keep the pipeline busy after it returns. Builds nothing: it runs RAGLINE_BINARY (default
 # .build/release/ragline). Extra arguments go to both `ragline bench load` runs (e.g. --json, --questions
 # repeated). DURATION and WARMUP are seconds per rate; WRK_DURATION is wrk's -d.
@@ -38,7 +38,6 @@ done
 [ -n "$indexed" ] || { echo "bench-load: the seed question was not answered from the demo knowledge:" >&2; cat "$work/dev.log" >&2; exit 1; }
 echo "bench-load: $ragline dev ready at $url ($(nproc) CPU cores)" >&2
 
-"$ragline" bench load --url "$url" --mode sync --rates "${SYNC_RATES:-100,200,300,400}" --duration "$duration" --warmup "$warmup" "$@"
 echo
 
 # wrk: closed loop (32 connections, each waits for its answer before the next request), so its latencies
@@ -78,5 +77,7 @@ EOF
     echo '```'
     echo
 fi
+# After wrk: open-loop load past saturation leaves questions queued, which would slow a closed loop after it.
+"$ragline" bench load --url "$url" --mode sync --rates "${SYNC_RATES:-100,200,300,400}" --duration "$duration" --warmup "$warmup" "$@"
 
 "$ragline" bench load --url "$url" --mode async --rates "${ASYNC_RATES:-1000,2000,4000}" --duration "$duration" --warmup "$warmup" "$@"

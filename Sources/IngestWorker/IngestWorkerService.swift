@@ -11,6 +11,7 @@ import ServiceLifecycle
 public struct IngestWorkerService: Service {
     let stage: ConsumingStage
     let handler: ObjectEventHandler
+    let models: KnowledgeModelPublisher?
 
     public init(
         consumer: any RecordStream, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil,
@@ -18,14 +19,22 @@ public struct IngestWorkerService: Service {
     ) {
         self.stage = ConsumingStage(role: "ingest-worker", consumer: consumer, publisher: publisher, readiness: readiness, logger: logger)
         self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, webhook: webhook, logger: stage.logger)
+        self.models = models
     }
 
     public func run() async throws {
         let publisher = stage.publisher
-        await stage.run { message in
-            let trace = message.header(EventEnvelope.HeaderName.traceParent).flatMap(TraceParent.init(parsing:))
-            try await handler.handle(message.value, trace: trace) { reason, stageName in
-                try await publisher.deadLetter(message, reason: reason, stage: stageName)
+        let handler = self.handler
+        let stage = self.stage
+        await withDiscardingTaskGroup { group in
+            if let models { group.addTask { await models.refreshAll() } }
+            group.addTask {
+                await stage.run { message in
+                    let trace = message.header(EventEnvelope.HeaderName.traceParent).flatMap(TraceParent.init(parsing:))
+                    try await handler.handle(message.value, trace: trace) { reason, stageName in
+                        try await publisher.deadLetter(message, reason: reason, stage: stageName)
+                    }
+                }
             }
         }
     }
@@ -38,6 +47,7 @@ public struct IngestSourceService: Service {
     let handler: ObjectEventHandler
     let publisher: EventPublisher
     let readiness: Readiness
+    let models: KnowledgeModelPublisher?
 
     public init(
         source: any IngestEventSource, publisher: EventPublisher, ingestor: KnowledgeIngestor, models: KnowledgeModelPublisher? = nil,
@@ -48,11 +58,14 @@ public struct IngestSourceService: Service {
         self.source = source
         self.publisher = publisher
         self.readiness = readiness
+        self.models = models
         self.handler = ObjectEventHandler(ingestor: ingestor, publisher: publisher, models: models, webhook: webhook, logger: logger)
     }
 
     public func run() async throws {
         readiness.markReady()
+        // As the Kafka-fed worker does: the models topic may have lost what the index holds.
+        await models?.refreshAll()
         let handler = self.handler
         let publisher = self.publisher
         try await cancelWhenGracefulShutdown {

@@ -39,6 +39,21 @@ public struct KnowledgeModelPublisher: Sendable {
         }
     }
 
+    /// Refits and publishes every namespace the index holds: what an ingest worker does at start, because
+    /// the topic can have lost what the index still holds (the embedded broker of `ragline dev` starts
+    /// empty while the local index is kept). Harmless on a topic that has them: it is compacted by
+    /// namespace, and retrievers keep the model fitted from the later index. A failure is logged; the next
+    /// applied object refits its namespaces anyway.
+    public func refreshAll() async {
+        do {
+            let namespaces = try await index.namespaces()
+            guard !namespaces.isEmpty else { return }
+            try await refresh(Set(namespaces))
+        } catch {
+            logger.warning("knowledge models not republished at start", metadata: [LogKeys.error: "\(error)"])
+        }
+    }
+
     /// Fitting is seconds of CPU for a large namespace: run it on its own thread, not the cooperative pool.
     func fit(namespace: String, vectors: [KnowledgeVector], readAt: Date) async -> KnowledgeModel {
         let fitter = self.fitter, embeddingModel = self.embeddingModel

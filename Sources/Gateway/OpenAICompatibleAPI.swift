@@ -129,8 +129,10 @@ enum OpenAICompatibleAPI {
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
 
     /// Whether `path` speaks OpenAI (its errors take OpenAI's shape).
+    /// The OpenAI-compatible routes and what lies below them (`/v1/models/...`), not mere prefixes of the
+    /// name (`/v1/modelsX` is an unknown path of Ragline's own API).
     static func speaksOpenAI(_ path: String) -> Bool {
-        path.hasPrefix("/v1/chat/completions") || path.hasPrefix("/v1/models")
+        ["/v1/chat/completions", "/v1/models"].contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 }
 

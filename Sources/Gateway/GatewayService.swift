@@ -173,11 +173,23 @@ public struct GatewayService: Service {
 
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         var parsed = try await parse(request, allowCallback: false)
-        if request.headers[.accept]?.lowercased().contains("text/event-stream") == true { parsed.stream = true }
+        if Self.accepts(eventStream: request.headers[.accept]) { parsed.stream = true }
         guard parsed.stream else {
             return try json(AnswerBody(try await askAndWait(parsed)), status: .ok)
         }
         return try await streamedChat(parsed)
+    }
+
+    /// Whether an `Accept` header asks for `text/event-stream`: a media range of that type whose quality is
+    /// not 0 (`text/event-stream;q=0` refuses it).
+    static func accepts(eventStream accept: String?) -> Bool {
+        guard let accept else { return false }
+        return accept.split(separator: ",").contains { range in
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard parts.first == "text/event-stream" else { return false }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
+        }
     }
 
     /// `POST /v1/chat` as server-sent events: `references` (the entries the answer rests on, as soon as the

@@ -53,3 +53,15 @@ struct StaticDocumentsTests {
         #expect(documented == routed, "only documented: \(documented.subtracting(routed).sorted()); only routed: \(routed.subtracting(documented).sorted())")
     }
 }
+
+/// `Accept` asks for a stream only with a `text/event-stream` range whose quality is not 0.
+struct AcceptHeaderTests {
+    @Test(arguments: [
+        ("text/event-stream", true), ("Text/Event-Stream", true), ("application/json, text/event-stream;q=0.5", true),
+        ("text/event-stream; charset=utf-8", true), ("text/event-stream;q=0", false), ("text/event-stream; q=0.0", false),
+        ("application/json", false), ("*/*", false), ("", false),
+    ])
+    func eventStreamIsAskedFor(accept: String, expected: Bool) {
+        #expect(GatewayService.accepts(eventStream: accept) == expected)
+    }
+}

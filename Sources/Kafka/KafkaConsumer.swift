@@ -102,8 +102,9 @@ public final class KafkaConsumer: KafkaClient {
     /// Returns true once the group has given this consumer its first assignment and every assigned
     /// partition has been fetched once, so that a record produced now is read within one fetch: after an
     /// assignment librdkafka still looks up committed offsets (and resets them when there are none)
-    /// before the first fetch, which takes about 150 ms on the embedded broker. False after `limit`, or
-    /// on cancellation or shutdown.
+    /// before the first fetch, which takes about 150 ms on the embedded broker. The join itself is not
+    /// bounded (a role waits for its broker); `limit` bounds the wait for the fetches after it. False when
+    /// that limit passes, or on cancellation or shutdown.
     public func waitUntilFetching(within limit: Duration) async -> Bool {
         await waitUntilJoined()
         let deadline = ContinuousClock.now + limit

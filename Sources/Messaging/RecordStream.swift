@@ -22,7 +22,7 @@ public protocol RecordStream: Sendable {
     /// Returns once the group has given this reader its first assignment, even an empty one.
     func waitUntilJoined() async
     /// Returns true once joined and every assigned partition has been fetched once (records produced now
-    /// arrive within one fetch); false after `limit`, or on cancellation or shutdown.
+    /// arrive within one fetch); false when, once joined, `limit` passes first, or on cancellation or shutdown.
     func waitUntilFetching(within limit: Duration) async -> Bool
     /// The offset the next record of each partition will get.
     func highWatermarks(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async throws -> [KafkaTopicPartition: Int64]

@@ -99,12 +99,9 @@ struct Bench: AsyncParsableCommand {
         }
     }
 
+    /// Errors only: a benchmark's output is its table.
     static func quietLogging() {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
-            return handler
-        }
+        Bootstrap.logging(level: .error, label: "ragline.bench")
     }
 
     /// Embedded defaults in a fresh temporary data directory (the caller removes it), the gateway on a free port.

@@ -20,7 +20,12 @@ enum Bootstrap {
     }
 
     static func logging(_ configuration: RaglineConfiguration, label: String) -> Logger {
-        let level = Logger.Level(rawValue: configuration.logLevel.lowercased()) ?? .info
+        logging(level: Logger.Level(rawValue: configuration.logLevel.lowercased()) ?? .info, label: label)
+    }
+
+    /// Every logger of the process to standard error at `level` and above.
+    @discardableResult
+    static func logging(level: Logger.Level, label: String) -> Logger {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -9,8 +9,12 @@ import Foundation
 /// kernel, because a BLAS repacks the weights on every call and wastes half the core on short inputs
 /// (DESIGN 9). Larger batches use OpenBLAS `sgemm`, which wins there.
 ///
+/// With more than one thread, the parallel steps of a pass run on a persistent `WorkerPool` (spinning
+/// briefly between steps) rather than through dispatch, whose per-step wake-ups cost as much as the work.
+///
 /// `@unchecked Sendable`: every buffer is written once in `init` and only read afterwards; `encode`
-/// allocates its own working memory, so concurrent calls share nothing mutable.
+/// allocates its own working memory, and the worker pool serialises its own use, so concurrent calls
+/// share nothing mutable.
 public final class BertEncoder: @unchecked Sendable {
     public struct Shape: Sendable {
         public var hidden = 384
@@ -80,6 +84,7 @@ public final class BertEncoder: @unchecked Sendable {
     private let tokenTypeEmbeddings: UnsafeBufferPointer<Float>
     private let embeddingNorm: (gamma: UnsafeBufferPointer<Float>, beta: UnsafeBufferPointer<Float>)
     private let layers: [Layer]
+    private let pool: WorkerPool?
 
     public init(file: SafeTensorsFile, shape: Shape = Shape(), threads: Int, blasThreshold: Int = BertEncoder.defaultBLASThreshold) throws {
         self.file = file
@@ -111,6 +116,7 @@ public final class BertEncoder: @unchecked Sendable {
             )
         }
         openblas_set_num_threads(Int32(self.threads))
+        pool = self.threads > 1 ? try WorkerPool(threads: self.threads) : nil
     }
 
     /// Sentence embeddings (mean-pooled, unit length) of already tokenised sequences.
@@ -216,14 +222,12 @@ public final class BertEncoder: @unchecked Sendable {
     /// Splits `count` items into `threads` contiguous ranges and runs them at once (one range: inline).
     private func parallel(_ count: Int, _ body: @Sendable (Range<Int>) -> Void) {
         let parts = min(threads, count)
-        if parts <= 1 {
+        guard parts > 1, let pool else {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let lower = count * part / parts
-            let upper = count * (part + 1) / parts
-            body(lower..<upper)
+        pool.run(parts: parts) { part in
+            body((count * part / parts)..<(count * (part + 1) / parts))
         }
     }
 }

@@ -181,7 +181,7 @@ struct CallbackError: Error, CustomStringConvertible {
 
 extension JSONEncoder {
     /// How answers are written to clients: RFC 3339 dates with milliseconds, sorted keys.
-    static var answers: JSONEncoder { EventCoding.encoder() }
+    static var answers: JSONEncoder { EventCoding.sharedEncoder }
 }
 
 /// Writes trace-context headers into a name-value dictionary, copied onto an HTTP request.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Kafka
 import Logging
 import Messaging
 import Metrics
@@ -8,6 +9,7 @@ import Prometheus
 import RAGCore
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// The Gateway role (DESIGN 6): the HTTP API, which publishes questions to `rag.questions` and answers
 /// from the `AnswerStore`; the answer listener that fills the store; and the callback dispatcher. It owns
@@ -141,7 +143,7 @@ public struct GatewayService: Service {
     public func makeRouter() -> Router<BasicRequestContext> {
         // HEAD of every GET route (RFC 9110 9.1: servers must support HEAD), its body left out.
         let router = Router(options: .autoGenerateHeadEndpoints)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         // Every error a JSON body, 404 and 405 included; inside the metrics, so that they count its statuses.
         router.add(middleware: JSONErrorMiddleware(routes: Self.routes))
         HealthRoutes.add(to: router, readiness: [readiness] + otherReadiness, registry: registry)
@@ -151,7 +153,11 @@ public struct GatewayService: Service {
         let api = router.group("v1")
         // A server span per API request (the health and metrics routes get none). The question's publish
         // runs in the request's task, so its producer span, and the whole pipeline, are children of it.
-        api.add(middleware: TracingMiddleware())
+        // Only with a tracer: with none, the middleware's no-op span still cost attributes built and thrown
+        // away, a closure around every body (which loses Hummingbird's one-write response) and locks.
+        if !(InstrumentationSystem.tracer is NoOpTracer) {
+            api.add(middleware: TracingMiddleware())
+        }
         if !configuration.apiKeys.isEmpty {
             api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
         }
@@ -267,12 +273,17 @@ public struct GatewayService: Service {
     func ask(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let parsed = try await parse(request, allowCallback: true)
         let question = makeQuestion(parsed, timeout: configuration.asyncTimeout)
-        await store.recordPending(question.id, askedAt: question.askedAt)
         try await publish(question)
+        // After the broker has it (a refused question takes no place in the store); an answer that came
+        // first is kept, since recording a question as pending never overwrites one.
+        await store.recordPending(question.id, askedAt: question.askedAt)
         let statusURL = "/v1/questions/\(question.id)"
-        var response = try json(["id": question.id, "status": AnswerStatus.pending.rawValue, "status_url": statusURL], status: .accepted)
-        response.headers[.location] = statusURL
-        return response
+        // Written directly (the front door's hottest response): the id is a UUID this gateway made, so it
+        // needs no escaping, and the keys are in the sorted order every other body has.
+        let body = #"{"id":""# + question.id + #"","status":"\#(AnswerStatus.pending.rawValue)","status_url":""# + statusURL + #""}"#
+        return Response(
+            status: .accepted, headers: [.contentType: "application/json", .location: statusURL], body: .init(byteBuffer: ByteBuffer(string: body))
+        )
     }
 
     func poll(_ context: BasicRequestContext) async throws -> Response {
@@ -307,12 +318,9 @@ public struct GatewayService: Service {
         case .unknown: throw APIError(.notFound, code: "not_found", message: "no question with id \(id) is known to this service (answers are kept for a limited time)")
         }
         let given = FeedbackGiven(questionID: id, rating: rating, comment: comment, status: answer.status, references: answer.references, givenAt: Date())
-        let publisher = self.publisher
-        switch await Self.within(configuration.publishTimeout, {
-            try await publisher.publish(given, type: EventTypes.feedbackGiven, topic: Topics.feedback, key: id, trace: .random())
-        }) {
-        case .finished: break
-        case .failed, .timedOut:
+        do {
+            try await publisher.publish(given, type: EventTypes.feedbackGiven, topic: Topics.feedback, key: id, trace: .random(), waitingAtMost: configuration.publishTimeout)
+        } catch {
             throw APIError(.serviceUnavailable, code: "queue_unavailable", message: "the feedback could not be recorded; try again", headers: Self.retryAfter)
         }
         return try json(["id": id, "status": "accepted"], status: .accepted)
@@ -378,7 +386,7 @@ public struct GatewayService: Service {
     func makeQuestion(_ parsed: QuestionRequest, timeout: Duration, stream: Bool? = nil) -> QuestionAsked {
         let now = Date()
         return QuestionAsked(
-            id: UUID().uuidString.lowercased(), question: parsed.question, namespace: parsed.namespace, topK: parsed.topK,
+            id: RandomIDs.uuid(), question: parsed.question, namespace: parsed.namespace, topK: parsed.topK,
             askedAt: now, deadline: now.addingTimeInterval(timeout.milliseconds / 1000), callbackURL: parsed.callbackURL?.absoluteString,
             stream: (stream ?? parsed.stream) ? true : nil
         )
@@ -394,65 +402,21 @@ public struct GatewayService: Service {
             let reason = state == .unavailable ? "cannot reach \(readiness.failingChecks.joined(separator: ", "))" : "is \(state.rawValue)"
             throw APIError(.serviceUnavailable, code: state == .unavailable ? "queue_unavailable" : "not_ready", message: "the gateway \(reason); try again shortly", headers: Self.retryAfter)
         }
-        let publisher = self.publisher
-        let outcome = await Self.within(configuration.publishTimeout) {
-            try await publisher.publish(question, type: EventTypes.questionAsked, topic: Topics.questions, key: question.id, trace: .random())
-        }
-        switch outcome {
-        case .finished:
+        do {
+            try await publisher.publish(
+                question, type: EventTypes.questionAsked, topic: Topics.questions, key: question.id, trace: .random(),
+                partitioning: .batched, waitingAtMost: configuration.publishTimeout
+            )
             return
-        case .failed(let error):
-            logger.error("could not publish question", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
-        case .timedOut:
+        } catch let error as KafkaError where error.code == .timedOut {
             logger.error("question not acknowledged in time", metadata: [LogKeys.questionID: "\(question.id)", "timeout": "\(configuration.publishTimeout)"])
+        } catch {
+            logger.error("could not publish question", metadata: [LogKeys.questionID: "\(question.id)", LogKeys.error: "\(error)"])
         }
         throw APIError(.serviceUnavailable, code: "queue_unavailable", message: "the question could not be queued; try again", headers: Self.retryAfter)
     }
 
     static let retryAfter: HTTPFields = [.retryAfter: "1"]
-
-    /// Resumes a continuation with the first of several outcomes; later ones are dropped.
-    final class FirstOutcome: Sendable {
-        private let continuation: CheckedContinuation<Outcome, Never>
-        private let decided = Mutex(false)
-
-        init(_ continuation: CheckedContinuation<Outcome, Never>) {
-            self.continuation = continuation
-        }
-
-        func resume(_ outcome: Outcome) {
-            let first = decided.withLock { done in
-                defer { done = true }
-                return !done
-            }
-            if first { continuation.resume(returning: outcome) }
-        }
-    }
-
-    enum Outcome: Sendable {
-        case finished, failed(any Error), timedOut
-    }
-
-    /// Runs `operation` in a task of its own and returns when it ends or `limit` passes, whichever comes
-    /// first; past the limit the operation goes on in the background (a Kafka send cannot be recalled).
-    static func within(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Void) async -> Outcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-            let first = FirstOutcome(continuation)
-            let work = Task {
-                do {
-                    try await operation()
-                    first.resume(.finished)
-                } catch {
-                    first.resume(.failed(error))
-                }
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                first.resume(.timedOut)
-                withExtendedLifetime(work) {}
-            }
-        }
-    }
 
     private func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
         let data = try JSONEncoder.answers.encode(value)

@@ -52,7 +52,7 @@ public struct IngestReport: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The report as its `rag.ingest.reports` event: the counts, the first rejected lines, the model and the times.
-    public func event(status: KnowledgeIngested.Status = .completed, error: String? = nil, id: String = UUID().uuidString.lowercased()) -> KnowledgeIngested {
+    public func event(status: KnowledgeIngested.Status = .completed, error: String? = nil, id: String = RandomIDs.uuid()) -> KnowledgeIngested {
         let listed = Array(rejected.prefix(KnowledgeIngested.maxRejectedLines))
         return KnowledgeIngested(
             id: id, key: key, namespace: namespace, operation: operation, status: status,

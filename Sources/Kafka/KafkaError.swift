@@ -2,7 +2,7 @@
 public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Sendable {
-            case configuration, clientCreation, produce, delivery, consume, offsetStore, mockCluster, admin, closed, alreadyRunning
+            case configuration, clientCreation, produce, delivery, consume, offsetStore, mockCluster, admin, closed, alreadyRunning, timedOut
         }
         fileprivate let value: Value
 
@@ -18,6 +18,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let closed = Code(value: .closed)
         /// `run()` was called twice.
         public static let alreadyRunning = Code(value: .alreadyRunning)
+        /// A send's own limit passed before the broker acknowledged the record (which may still arrive).
+        public static let timedOut = Code(value: .timedOut)
 
         public var description: String { "\(value)" }
     }

@@ -26,8 +26,17 @@ public final class KafkaProducer: Service, KafkaClient {
     /// out with an awaited back-off, for at most `message.timeout.ms`.
     @discardableResult
     public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
+        try await send(record, waitingAtMost: nil)
+    }
+
+    /// Like `send(_:)`, but gives up waiting after `limit` with `KafkaError.Code.timedOut`. The record is
+    /// not recalled: it may still be delivered. The poll thread enforces the limit (to within about 20 ms),
+    /// so a send costs no timer task of its own.
+    @discardableResult
+    public func send(_ record: KafkaOutgoingRecord, waitingAtMost limit: Duration?) async throws -> KafkaAcknowledgement {
         let clock = ContinuousClock()
-        let giveUp = clock.now + messageTimeout
+        let giveUp = clock.now + min(messageTimeout, limit ?? messageTimeout)
+        let deadline = limit.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, ($0 / .nanoseconds(1)).rounded())) }
         var backoff = Duration.milliseconds(1)
         while true {
             guard lifecycle.acceptsWork else {
@@ -38,7 +47,7 @@ public final class KafkaProducer: Service, KafkaClient {
                 // always arrives within message.timeout.ms, or shutdown fails it.
                 let client = self.client
                 return try await withCheckedThrowingContinuation { continuation in
-                    client.produce(record, continuation: continuation)
+                    client.produce(record, deadline: deadline, continuation: continuation)
                 }
             } catch let error as KafkaError where error.isQueueFull && clock.now < giveUp {
                 try await Task.sleep(for: backoff)
@@ -50,9 +59,11 @@ public final class KafkaProducer: Service, KafkaClient {
     public func run() async throws {
         try lifecycle.beginRun()
         let client = self.client
-        // Delivery reports are served by rd_kafka_poll, which blocks: it gets its own thread.
+        // Delivery reports are served by rd_kafka_poll, which blocks: it gets its own thread, which also
+        // fails the sends whose own limit has passed.
         let pollLoop = BlockingLoopThread(name: "kafka-producer-poll") {
-            client.poll(milliseconds: 50)
+            client.poll(milliseconds: 20)
+            client.expireOverdue()
         }
         // A broker that stops answering (down, partitioned, frozen) is noticed within about a second, so
         // that callers can refuse work at once instead of waiting for a send to time out.

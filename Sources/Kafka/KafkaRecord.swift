@@ -22,12 +22,24 @@ public struct KafkaOutgoingRecord: Sendable {
     public var key: Data?
     public var value: Data
     public var headers: [KafkaHeader]
+    public var partitioning: Partitioning
 
-    public init(topic: String, key: Data?, value: Data, headers: [KafkaHeader] = []) {
+    /// How the producer picks the record's partition.
+    public enum Partitioning: Sendable {
+        /// By the key's hash (librdkafka's default): one key, one partition, in order.
+        case byKey
+        /// Where the producer is batching right now (one partition per 1-4 ms), the key travelling with the
+        /// record without choosing its partition: for records whose keys need no order among themselves
+        /// (each question has a new id). Fewer, larger requests and delivery reports.
+        case batched
+    }
+
+    public init(topic: String, key: Data?, value: Data, headers: [KafkaHeader] = [], partitioning: Partitioning = .byKey) {
         self.topic = topic
         self.key = key
         self.value = value
         self.headers = headers
+        self.partitioning = partitioning
     }
 }
 

@@ -18,10 +18,12 @@ public struct EventPublisher: Sendable {
 
     /// Publishes `event` in a producer span ("<topic> publish"), a child of the current span. The record's
     /// `traceparent` is that span's context, so the consumer's span is its child; with tracing off it is
-    /// `trace.child()`: the same trace with a new span id.
+    /// `trace.child()`: the same trace with a new span id. With `waitingAtMost`, a broker that has not
+    /// acknowledged the record by then makes it throw `KafkaError.Code.timedOut` (the record may still land).
     @discardableResult
     public func publish(
-        _ event: some Encodable & Sendable, type: String, topic: String, key: String, subject: String? = nil, trace: TraceParent
+        _ event: some Encodable & Sendable, type: String, topic: String, key: String, subject: String? = nil, trace: TraceParent,
+        partitioning: KafkaOutgoingRecord.Partitioning = .byKey, waitingAtMost limit: Duration? = nil
     ) async throws -> KafkaAcknowledgement {
         try await withSpan("\(topic) publish", ofKind: .producer) { span -> KafkaAcknowledgement in
             span.attributes[SpanKeys.messagingSystem] = "kafka"
@@ -36,7 +38,9 @@ public struct EventPublisher: Sendable {
             // `tracestate` (when there is one) travels next to the envelope's `traceparent`.
             var headers = envelope.headers.map { KafkaHeader(name: $0.name, string: $0.value) }
             headers.append(contentsOf: propagation.filter { $0.name != EventEnvelope.HeaderName.traceParent })
-            let acknowledgement = try await publishRaw(value: value, topic: topic, key: Data(key.utf8), headers: headers)
+            let acknowledgement = try await producer.send(
+                KafkaOutgoingRecord(topic: topic, key: Data(key.utf8), value: value, headers: headers, partitioning: partitioning), waitingAtMost: limit
+            )
             span.attributes[SpanKeys.messagingPartition] = String(acknowledgement.partition)
             span.attributes[SpanKeys.kafkaOffset] = acknowledgement.offset
             return acknowledgement
@@ -51,8 +55,8 @@ public struct EventPublisher: Sendable {
     }
 
     @discardableResult
-    public func publishRaw(value: Data, topic: String, key: Data?, headers: [KafkaHeader]) async throws -> KafkaAcknowledgement {
-        try await producer.send(KafkaOutgoingRecord(topic: topic, key: key, value: value, headers: headers))
+    public func publishRaw(value: Data, topic: String, key: Data?, headers: [KafkaHeader], waitingAtMost limit: Duration? = nil) async throws -> KafkaAcknowledgement {
+        try await producer.send(KafkaOutgoingRecord(topic: topic, key: key, value: value, headers: headers), waitingAtMost: limit)
     }
 
     /// Header names on dead-lettered records.

@@ -32,7 +32,9 @@ public protocol RecordStream: Sendable {
 
 /// Where a role's records go. `send` returns once the broker has acknowledged the record.
 public protocol RecordSink: Sendable {
-    func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement
+    /// Returns once the broker has acknowledged `record`; with a `limit`, throws `KafkaError.Code.timedOut`
+    /// when it has not by then (the record is not recalled and may still land).
+    func send(_ record: KafkaOutgoingRecord, waitingAtMost limit: Duration?) async throws -> KafkaAcknowledgement
     /// Whether a broker answered recently: false while none is reachable, so that `/readyz` and new
     /// requests can refuse at once instead of waiting for a send to time out.
     var isReachable: Bool { get }
@@ -40,3 +42,9 @@ public protocol RecordSink: Sendable {
 
 extension KafkaConsumer: RecordStream {}
 extension KafkaProducer: RecordSink {}
+
+extension RecordSink {
+    public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
+        try await send(record, waitingAtMost: nil)
+    }
+}

@@ -231,6 +231,19 @@ public struct AnswerReady: Sendable, Hashable, Codable {
 
 /// JSON coding shared by every event: RFC 3339 dates with milliseconds.
 public enum EventCoding {
+    /// The encoder `encode` uses, made once. swift-foundation's `JSONEncoder` is `Sendable`: its options sit
+    /// behind a lock and every `encode` call has its own state, so concurrent use is safe. Never change its
+    /// options (that would change every event); configure an `encoder()` of your own instead.
+    public static let sharedEncoder: JSONEncoder = encoder()
+
+    /// The decoder `decode` uses, made once; `Sendable` like `sharedEncoder`, and likewise never to be changed.
+    public static let sharedDecoder: JSONDecoder = decoder()
+
+    /// ISO 8601 styles for `formatDate`'s fallback and `parseDate` (values: `Sendable`, made once).
+    private static let millisecondStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let secondStyle = Date.ISO8601FormatStyle()
+
+    /// A new encoder, configured as every event is encoded (sorted keys, slashes as they are, RFC 3339 dates).
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -241,6 +254,7 @@ public enum EventCoding {
         return encoder
     }
 
+    /// A new decoder, configured as every event is decoded (RFC 3339 dates, with or without fractional seconds).
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -252,23 +266,27 @@ public enum EventCoding {
         return decoder
     }
 
+    /// `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC. Written by `RFC3339Milliseconds` (no calendar), which gives the text
+    /// `Date.ISO8601FormatStyle(includingFractionalSeconds: true)` gives; the style itself writes the dates
+    /// that one does not handle (before 1601 or from 10000 on).
     public static func formatDate(_ date: Date) -> String {
         // The formatter truncates to milliseconds; add half of one so that a parsed date (stored as a
         // binary fraction just under its millisecond) formats back to the same text.
-        date.addingTimeInterval(0.0005).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let date = date.addingTimeInterval(0.0005)
+        return RFC3339Milliseconds.string(from: date) ?? date.formatted(millisecondStyle)
     }
 
     public static func parseDate(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        if let date = try? millisecondStyle.parse(text) { return date }
+        return try? secondStyle.parse(text)
     }
 
     public static func encode(_ value: some Encodable) throws -> Data {
-        try encoder().encode(value)
+        try sharedEncoder.encode(value)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try decoder().decode(type, from: data)
+        try sharedDecoder.decode(type, from: data)
     }
 }
 
@@ -395,7 +413,7 @@ public struct KnowledgeIngested: Sendable, Hashable, Codable {
     public var error: String?
 
     public init(
-        id: String = UUID().uuidString.lowercased(), key: String, namespace: String, operation: Operation?, status: Status,
+        id: String = RandomIDs.uuid(), key: String, namespace: String, operation: Operation?, status: Status,
         accepted: Int, rejected: Int, deleted: Int, unchanged: Int, rejectedLines: [RejectedLine], rejectedLinesTruncated: Int,
         embeddingModel: String, startedAt: Date, finishedAt: Date, durationMilliseconds: Double, error: String? = nil
     ) {

@@ -22,7 +22,7 @@ public final class InMemoryBus: RecordSink {
 
     private let state = Mutex(State())
     /// While stalled, sends wait (a frozen broker) and the bus reports itself unreachable.
-    private let stall = Mutex<(stalled: Bool, unreachable: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, false, []))
+    private let stall = Mutex<(stalled: Bool, unreachable: Bool, waiting: [UInt64: CheckedContinuation<Bool, Never>], nextWaiter: UInt64)>((false, false, [:], 0))
 
     public init() {}
 
@@ -36,19 +36,31 @@ public final class InMemoryBus: RecordSink {
 
     public func resume() {
         let waiting = stall.withLock { stall in
-            defer { stall = (false, false, []) }
-            return stall.waiting
+            defer { stall = (false, false, [:], stall.nextWaiter) }
+            return stall.waiting.values
         }
-        for sender in waiting { sender.resume() }
+        for sender in waiting { sender.resume(returning: true) }
     }
 
-    public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let proceed = stall.withLock { stall in
-                if stall.stalled { stall.waiting.append(continuation) }
-                return !stall.stalled
+    public func send(_ record: KafkaOutgoingRecord, waitingAtMost limit: Duration?) async throws -> KafkaAcknowledgement {
+        // While frozen, a send waits for `resume()` or, with a limit, gives up as the producer does.
+        let proceeded = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let waiter: UInt64? = stall.withLock { stall in
+                guard stall.stalled else { return nil }
+                stall.nextWaiter += 1
+                stall.waiting[stall.nextWaiter] = continuation
+                return stall.nextWaiter
             }
-            if proceed { continuation.resume() }
+            guard let waiter else { return continuation.resume(returning: true) }
+            if let limit {
+                Task {
+                    try? await Task.sleep(for: limit)
+                    self.stall.withLock { $0.waiting.removeValue(forKey: waiter) }?.resume(returning: false)
+                }
+            }
+        }
+        guard proceeded else {
+            throw KafkaError(code: .timedOut, message: "the in-memory bus is frozen")
         }
         return state.withLock { state in
             let offset = Int64(state.logs[record.topic]?.count ?? 0)

@@ -19,6 +19,10 @@ final class RDKafkaProducer: Sendable {
     init(properties: [String: String], oauthBearerTokenProvider: KafkaOAuthBearerTokenProvider?) throws {
         let deliveries = DeliveryRouter(oauthBearerTokenProvider: oauthBearerTokenProvider)
         let conf = try RDKafkaConfig.make(properties)
+        // A partitioner set in the properties wins; then `.batched` records are placed by key too.
+        if properties["partitioner"] == nil {
+            ragline_install_partitioner(conf)
+        }
         RDKafkaCallbackTarget.installOAuthBearer(on: conf, provider: oauthBearerTokenProvider)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(deliveries).toOpaque())
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
@@ -34,9 +38,12 @@ final class RDKafkaProducer: Sendable {
     /// Registers `continuation` for the record's delivery report and queues the record. The continuation
     /// is resumed exactly once: by the report, by `failAll`, or here when the record is not queued
     /// (`queueFull` resumes it with a retriable error, which `KafkaProducer` turns into a back-off).
-    func produce(_ record: KafkaOutgoingRecord, continuation: CheckedContinuation<KafkaAcknowledgement, any Error>) {
-        guard let id = deliveries.register(continuation) else { return }
-        switch produce(record, opaque: UnsafeMutableRawPointer(bitPattern: id)) {
+    /// With a `deadline` (nanoseconds on `DispatchTime`'s clock), `expireOverdue` fails the wait once it has
+    /// passed; the record itself stays queued, since a send cannot be recalled.
+    func produce(_ record: KafkaOutgoingRecord, deadline: UInt64? = nil, continuation: CheckedContinuation<KafkaAcknowledgement, any Error>) {
+        guard let id = deliveries.register(continuation, deadline: deadline) else { return }
+        let flag = record.partitioning == .batched ? ragline_batched_partition_flag() : 0
+        switch produce(record, opaque: UnsafeMutableRawPointer(bitPattern: id | flag)) {
         case .queued:
             return
         case .queueFull:
@@ -97,6 +104,11 @@ final class RDKafkaProducer: Sendable {
         return Int(rd_kafka_outq_len(handle.pointer))
     }
 
+    /// Fails the waits whose deadline has passed (called by the poll thread between polls).
+    func expireOverdue() {
+        deliveries.expireOverdue(now: DispatchTime.now().uptimeNanoseconds)
+    }
+
     /// Fails every `send` still waiting and every later registration: after this no report is served.
     func failAll(_ error: KafkaError) {
         deliveries.failAll(error)
@@ -116,22 +128,31 @@ extension KafkaError {
 ///
 /// `@unchecked Sendable` as its superclass is; its own mutable state is behind a `Mutex`.
 final class DeliveryRouter: RDKafkaCallbackTarget, @unchecked Sendable {
+    private struct Waiting {
+        let continuation: CheckedContinuation<KafkaAcknowledgement, any Error>
+        let deadline: UInt64?
+    }
+
     private struct State {
         var nextID: UInt = 1
-        var waiting: [UInt: CheckedContinuation<KafkaAcknowledgement, any Error>] = [:]
+        var waiting: [UInt: Waiting] = [:]
         var closedError: KafkaError?
+        /// The earliest deadline among the waits (or later: it is only lowered when a wait registers, and
+        /// recomputed when a scan runs), so that the poll thread scans only when one may have passed.
+        var nextDeadline = UInt64.max
     }
 
     private let state = Mutex(State())
 
     /// The id to carry in the record, or nil when the producer is closed (the continuation is then
     /// resumed with the closing error at once).
-    func register(_ continuation: CheckedContinuation<KafkaAcknowledgement, any Error>) -> UInt? {
+    func register(_ continuation: CheckedContinuation<KafkaAcknowledgement, any Error>, deadline: UInt64? = nil) -> UInt? {
         let outcome: Result<UInt, KafkaError> = state.withLock { state in
             if let closed = state.closedError { return .failure(closed) }
             let id = state.nextID
             state.nextID += 1
-            state.waiting[id] = continuation
+            state.waiting[id] = Waiting(continuation: continuation, deadline: deadline)
+            if let deadline { state.nextDeadline = min(state.nextDeadline, deadline) }
             return .success(id)
         }
         switch outcome {
@@ -143,8 +164,8 @@ final class DeliveryRouter: RDKafkaCallbackTarget, @unchecked Sendable {
     }
 
     func fail(id: UInt, error: KafkaError) {
-        let continuation = state.withLock { $0.waiting.removeValue(forKey: id) }
-        continuation?.resume(throwing: error)
+        let waiting = state.withLock { $0.waiting.removeValue(forKey: id) }
+        waiting?.continuation.resume(throwing: error)
     }
 
     func failAll(_ error: KafkaError) {
@@ -153,13 +174,37 @@ final class DeliveryRouter: RDKafkaCallbackTarget, @unchecked Sendable {
             state.closedError = error
             return Array(state.waiting.values)
         }
-        for continuation in all { continuation.resume(throwing: error) }
+        for waiting in all { waiting.continuation.resume(throwing: error) }
+    }
+
+    /// Fails every wait whose deadline is at or before `now` with `KafkaError.Code.timedOut`. Its record may
+    /// still be delivered later; that report then finds no one waiting.
+    func expireOverdue(now: UInt64) {
+        let overdue: [CheckedContinuation<KafkaAcknowledgement, any Error>] = state.withLock { state in
+            guard state.nextDeadline <= now else { return [] }
+            var overdue: [CheckedContinuation<KafkaAcknowledgement, any Error>] = []
+            var next = UInt64.max
+            for (id, waiting) in state.waiting {
+                guard let deadline = waiting.deadline else { continue }
+                if deadline <= now {
+                    overdue.append(waiting.continuation)
+                    state.waiting[id] = nil
+                } else {
+                    next = min(next, deadline)
+                }
+            }
+            state.nextDeadline = next
+            return overdue
+        }
+        for continuation in overdue {
+            continuation.resume(throwing: KafkaError(code: .timedOut, message: "the broker did not acknowledge the record in time"))
+        }
     }
 
     /// Called on the poll thread from librdkafka's delivery-report callback.
     func deliver(_ message: rd_kafka_message_t) {
-        let id = UInt(bitPattern: message._private)
-        guard let continuation = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
+        let id = UInt(bitPattern: message._private) & ~ragline_batched_partition_flag()
+        guard let continuation = state.withLock({ $0.waiting.removeValue(forKey: id) })?.continuation else { return }
         let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
             continuation.resume(returning: KafkaAcknowledgement(topic: topic, partition: message.partition, offset: message.offset))

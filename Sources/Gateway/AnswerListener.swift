@@ -20,15 +20,14 @@ struct AnswerListener: Sendable {
             switch message.topic {
             case Topics.answers:
                 if case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady) {
-                    await store.record(event.payload)
+                    store.record(event.payload)
                     await streams.deliver(event.payload)
                 }
             case Topics.questions:
                 // Every question any gateway publishes comes by here, so only its id (the record key) and
-                // when it was asked (the CloudEvents time) are read; the body is not decoded.
-                if let id = message.keyString, !id.isEmpty, case .success(let envelope) = EventEnvelope.parse(header: message.headerLookup),
-                   envelope.type == EventTypes.questionAsked {
-                    await store.recordPending(id, askedAt: envelope.time)
+                // its CloudEvents type are read; neither the body nor the other attributes are decoded.
+                if let id = message.keyString, !id.isEmpty, message.header(EventEnvelope.HeaderName.type) == EventTypes.questionAsked {
+                    store.recordPending(id)
                 }
             default:
                 break

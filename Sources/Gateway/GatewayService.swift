@@ -276,7 +276,7 @@ public struct GatewayService: Service {
         try await publish(question)
         // After the broker has it (a refused question takes no place in the store); an answer that came
         // first is kept, since recording a question as pending never overwrites one.
-        await store.recordPending(question.id, askedAt: question.askedAt)
+        store.recordPending(question.id)
         let statusURL = "/v1/questions/\(question.id)"
         // Written directly (the front door's hottest response): the id is a UUID this gateway made, so it
         // needs no escaping, and the keys are in the sorted order every other body has.
@@ -288,7 +288,7 @@ public struct GatewayService: Service {
 
     func poll(_ context: BasicRequestContext) async throws -> Response {
         let id = try questionID(context)
-        switch await store.lookup(id) {
+        switch store.lookup(id) {
         case .answered(let answer): return try json(AnswerBody(answer), status: .ok)
         case .pending: return try json(AnswerBody.pending(id: id), status: .ok)
         case .unknown: throw APIError(.notFound, code: "not_found", message: "no question with id \(id) is known to this service (answers are kept for a limited time)")
@@ -312,7 +312,7 @@ public struct GatewayService: Service {
         let id = try questionID(context)
         let (rating, comment) = try Self.parseFeedback(try await readJSONBody(request))
         let answer: AnswerReady
-        switch await store.lookup(id) {
+        switch store.lookup(id) {
         case .answered(let found): answer = found
         case .pending: throw APIError(.conflict, code: "not_answered", message: "question \(id) has no answer yet; rate it once GET /v1/questions/\(id) answers")
         case .unknown: throw APIError(.notFound, code: "not_found", message: "no question with id \(id) is known to this service (answers are kept for a limited time)")

@@ -51,6 +51,22 @@ import Testing
 }
 
 @Suite struct AnswerStoreTests {
+    /// A timeout or a cancellation that comes before the waiting request has parked still ends its wait,
+    /// and leaves nothing behind.
+    @Test func aWaitEndedBeforeItParksStillEnds() async {
+        let store = AnswerStore(capacity: 10)
+        for _ in 0..<200 {
+            #expect(await store.wait(for: "zero", timeout: .zero) == nil)
+        }
+        for _ in 0..<200 {
+            let waiting = Task { await store.wait(for: "cancelled", timeout: .seconds(30)) }
+            waiting.cancel()
+            #expect(await waiting.value == nil)
+        }
+        #expect(store.lookup("zero") == .unknown)
+        #expect(store.lookup("cancelled") == .unknown)
+    }
+
     func answer(_ id: String) -> AnswerReady {
         AnswerReady(id: id, status: .answered, answer: "A", references: [], model: "m", askedAt: Date(), answeredAt: Date(), callbackURL: nil, timings: .init())
     }
@@ -59,26 +75,26 @@ import Testing
         let store = AnswerStore(capacity: 10)
         async let waited = store.wait(for: "q", timeout: .seconds(5))
         try? await Task.sleep(for: .milliseconds(50))
-        await store.record(answer("q"))
+        store.record(answer("q"))
         #expect(await waited?.id == "q")
     }
 
     @Test func waiterTimesOutWithNil() async {
         let store = AnswerStore(capacity: 10)
         #expect(await store.wait(for: "never", timeout: .milliseconds(50)) == nil)
-        #expect(await store.lookup("never") == .unknown)
+        #expect(store.lookup("never") == .unknown)
     }
 
     @Test func pendingThenAnsweredAndOldestEvicted() async {
         let store = AnswerStore(capacity: 2)
-        await store.recordPending("a", askedAt: Date())
-        #expect(await store.lookup("a") == .pending)
-        await store.record(answer("a"))
-        if case .answered = await store.lookup("a") {} else { Issue.record("a should be answered") }
-        await store.record(answer("b"))
-        await store.record(answer("c"))
-        #expect(await store.lookup("a") == .unknown)
-        if case .answered = await store.lookup("c") {} else { Issue.record("c should be answered") }
+        store.recordPending("a")
+        #expect(store.lookup("a") == .pending)
+        store.record(answer("a"))
+        if case .answered = store.lookup("a") {} else { Issue.record("a should be answered") }
+        store.record(answer("b"))
+        store.record(answer("c"))
+        #expect(store.lookup("a") == .unknown)
+        if case .answered = store.lookup("c") {} else { Issue.record("c should be answered") }
     }
 }
 

@@ -24,11 +24,11 @@ import Testing
         readiness.markReady()
         let answered = "11111111-2222-3333-4444-555555555555"
         let pending = "66666666-2222-3333-4444-555555555555"
-        await store.record(AnswerReady(
+        store.record(AnswerReady(
             id: answered, status: .answered, answer: "Yes.", references: [AnswerReference(id: "transport-005", question: "Can I bring my bicycle on board?")],
             model: "extractive", askedAt: Date(), answeredAt: Date(), callbackURL: nil, timings: StageTimings()
         ))
-        await store.recordPending(pending, askedAt: Date())
+        store.recordPending(pending)
         let app = Application(router: service.makeRouter())
         let json: HTTPFields = [.contentType: "application/json"]
         try await app.test(.router) { client in

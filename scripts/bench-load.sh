@@ -40,7 +40,7 @@ echo "bench-load: $ragline dev ready at $url ($(nproc) CPU cores)" >&2
 
 echo
 
-# wrk: closed loop (32 connections, each waits for its answer before the next request), so its latencies
+# wrk: closed loop (WRK_CONNECTIONS, default 64, each waits for its answer before the next request), so its latencies
 # are not corrected for coordinated omission; a cross-check of throughput, not of the tail.
 if ! command -v wrk >/dev/null 2>&1; then
     echo "bench-load: installing wrk" >&2
@@ -71,9 +71,9 @@ function request()
     return wrk.format(nil, "/v1/chat", nil, '{"question": "' .. question .. '"}')
 end
 EOF
-    echo "<!-- wrk -t2 -c32 -d${WRK_DURATION:-10s} --latency -s chat.lua $url (POST /v1/chat, distinct questions, closed loop) -->"
+    echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s chat.lua $url (POST /v1/chat, distinct questions, closed loop) -->"
     echo '```'
-    wrk -t2 -c32 -d"${WRK_DURATION:-10s}" --latency -s "$work/chat.lua" "$url"
+    wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d"${WRK_DURATION:-10s}" --latency -s "$work/chat.lua" "$url"
     echo '```'
     echo
 fi

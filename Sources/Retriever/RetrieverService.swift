@@ -61,7 +61,11 @@ public struct RetrieverService: Service {
         }
         switch outcome {
         case .success(let retrieved):
-            try await stage.publisher.publish(retrieved, type: EventTypes.contextRetrieved, topic: Topics.retrievals, key: question.id, trace: trace)
+            // Batched like the questions: a retrieval needs no order after any other (one per question; a
+            // repeat after a crash is answered again either way), so the key need not pick its partition.
+            try await stage.publisher.publish(
+                retrieved, type: EventTypes.contextRetrieved, topic: Topics.retrievals, key: question.id, trace: trace, partitioning: .batched
+            )
             processed.increment()
             logger.debug("context retrieved", metadata: ["matches": "\(retrieved.matches.count)", "best": "\(retrieved.matches.first?.score ?? 0)"])
         case .failure(let error):

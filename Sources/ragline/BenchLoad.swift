@@ -42,8 +42,9 @@ extension Bench {
         @Flag(help: "Print one JSON object per rate instead of a markdown table.") var json = false
 
         /// The questions `--questions repeated` cycles through, and the stems of the distinct ones.
+        /// Short FAQ questions, like the short questions of `ragline bench embed`, so that the two compare.
         static let seedQuestions = [
-            "How can I buy a ticket without using the station kiosk?", "What is your return policy?",
+            "How can I buy a train ticket?", "What is your return policy?",
             "Do you accept my insurance provider?", "Can I bring my bicycle on board?", "How long does delivery take?",
         ]
 
@@ -100,7 +101,7 @@ extension Bench {
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let load = LoadTarget(
                 client: client, base: base, mode: mode, questions: questions,
-                run: String(UUID().uuidString.prefix(6)).lowercased(), timeout: .nanoseconds(Int64(timeout * 1e9))
+                run: String(Int.random(in: 100...999)), timeout: .nanoseconds(Int64(timeout * 1e9))
             )
             let command = CommandLine.arguments.map(Self.shellQuoted).joined(separator: " ")
             if !json {
@@ -252,7 +253,8 @@ extension Bench {
 
         func question(_ number: Int) -> String {
             let seed = Load.seedQuestions[number % Load.seedQuestions.count]
-            return questions == .distinct ? "\(seed) (load \(run) \(number))" : seed
+            // A number, not words, makes each distinct: a few word pieces, so the question stays short.
+            return questions == .distinct ? "\(seed) \(run)\(number)" : seed
         }
 
         func makeRequest(_ question: String) throws -> HTTPClientRequest {

@@ -70,7 +70,9 @@ function request()
     return wrk.format(nil, "/v1/chat", nil, '{"question": "' .. question .. '"}')
 end
 EOF
-    echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s chat.lua $url (POST /v1/chat, distinct questions, closed loop) -->"
+    # Warm-up, not reported: the first seconds under load after start run slower (first batches, allocator).
+    wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d3s -s "$work/chat.lua" "$url" > /dev/null
+    echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s chat.lua $url (POST /v1/chat, distinct questions, closed loop, after a 3 s warm-up) -->"
     echo '```'
     wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d"${WRK_DURATION:-10s}" --latency -s "$work/chat.lua" "$url"
     echo '```'

@@ -27,27 +27,10 @@ stop_all() {
 trap 'stop_all; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-cat > "$work/questions.lua" <<'LUA'
--- POST /v1/questions with a distinct question per request (thread number and counter).
-local threads = 0
-function setup(thread)
-    threads = threads + 1
-    thread:set("thread_number", threads)
-end
-local counter = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function request()
-    counter = counter + 1
-    return wrk.format(nil, "/v1/questions", nil,
-        '{"question": "How can I buy a ticket? (front door ' .. tostring(thread_number) .. '-' .. counter .. ')"}')
-end
-function done(summary, latency, requests)
-    local non2xx = summary.errors.status
-    io.write(string.format("RESULT %.0f %.1f %.1f %d\n", summary.requests / (summary.duration / 1e6),
-        latency:percentile(50) / 1000, latency:percentile(99) / 1000, non2xx + summary.errors.connect + summary.errors.timeout))
-end
-LUA
+# Distinct short questions (benchmarks/wrk-questions.lua), posted to the front door.
+export WRK_PATH=/v1/questions WRK_RUN=$((RANDOM % 900 + 100))
+WRK_SEEDS=$(python3 -c 'import json; print("\n".join(json.load(open("benchmarks/embed-texts.json"))["questions"]))')
+export WRK_SEEDS
 cat > "$work/healthz.lua" <<'LUA'
 function done(summary, latency, requests)
     io.write(string.format("RESULT %.0f %.1f %.1f %d\n", summary.requests / (summary.duration / 1e6),
@@ -70,11 +53,11 @@ turn() {
     pids+=($!)
     for _ in $(seq 1 300); do curl -sf "$url/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
     curl -sf "$url/readyz" >/dev/null || { echo "bench-front-door: gateway not ready:" >&2; cat "$data/gateway.log" >&2; exit 1; }
-    wrk -t2 -c16 -d2s -s "$work/questions.lua" "$url" > /dev/null   # warm-up
+    WRK_RUN=$((WRK_RUN % 900 + 101)) wrk -t2 -c16 -d2s -s benchmarks/wrk-questions.lua "$url" > /dev/null   # warm-up
     line=$(wrk -t2 -c"$connections" -d"$duration" -s "$work/healthz.lua" "$url/healthz" | grep '^RESULT')
     set -- $line
     local healthz=$2
-    line=$(wrk -t2 -c"$connections" -d"$duration" -s "$work/questions.lua" "$url" | grep '^RESULT')
+    line=$(wrk -t2 -c"$connections" -d"$duration" -s benchmarks/wrk-questions.lua "$url" | grep '^RESULT')
     set -- $line
     echo "| $label | $2 | $3 / $4 | $5 | $healthz |"
     stop_all

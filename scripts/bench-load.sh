@@ -50,31 +50,16 @@ if ! command -v wrk >/dev/null 2>&1; then
         || echo "bench-load: could not install wrk; skipping the cross-check" >&2
 fi
 if command -v wrk >/dev/null 2>&1; then
-    run=$((RANDOM % 900 + 100))
-    # The short FAQ questions `ragline bench embed` embeds, each made distinct by a number (a few word pieces).
-    seeds=$(python3 -c 'import json; print(",".join(json.dumps(q) for q in json.load(open("benchmarks/embed-texts.json"))["questions"]))')
-    cat > "$work/chat.lua" <<EOF
--- POST /v1/chat with a distinct question per request (thread number and counter), so no cache hits.
-local seeds = { $seeds }
-local threads = 0
-function setup(thread)
-    threads = threads + 1
-    thread:set("thread_number", threads)
-end
-local counter = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function request()
-    counter = counter + 1
-    local question = seeds[counter % #seeds + 1] .. " $run" .. tostring(thread_number) .. counter
-    return wrk.format(nil, "/v1/chat", nil, '{"question": "' .. question .. '"}')
-end
-EOF
+    # The short FAQ questions `ragline bench embed` embeds, each made distinct (benchmarks/wrk-questions.lua).
+    export WRK_PATH=/v1/chat WRK_RUN=$((RANDOM % 900 + 100))
+    WRK_SEEDS=$(python3 -c 'import json; print("\n".join(json.load(open("benchmarks/embed-texts.json"))["questions"]))')
+    export WRK_SEEDS
     # Warm-up, not reported: the first seconds under load after start run slower (first batches, allocator).
-    wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d3s -s "$work/chat.lua" "$url" > /dev/null
-    echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s chat.lua $url (POST /v1/chat, distinct questions, closed loop, after a 3 s warm-up) -->"
+    # Its own run number, so that the measured questions are not the warm-up's again (the embedder caches).
+    WRK_RUN=$((WRK_RUN % 900 + 101)) wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d3s -s benchmarks/wrk-questions.lua "$url" > /dev/null
+    echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s benchmarks/wrk-questions.lua $url (POST /v1/chat, distinct questions, closed loop, after a 3 s warm-up) -->"
     echo '```'
-    wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d"${WRK_DURATION:-10s}" --latency -s "$work/chat.lua" "$url"
+    wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d"${WRK_DURATION:-10s}" --latency -s benchmarks/wrk-questions.lua "$url"
     echo '```'
     echo
 fi
@@ -84,10 +69,20 @@ fi
 "$ragline" bench load --url "$url" --mode async --rates "${ASYNC_RATES:-1000,2000,4000}" --duration "$duration" --warmup "$warmup" "$@"
 
 # The embedder alone, in the same run: the throughput the pipeline's answers/s compare with (issue 14 asks for
-# at least 0.8x of its one-thread batches of short questions at 64 connections).
+# at least 0.8x of its one-thread batches of short questions at 64 connections), on the file's short questions
+# and on the same questions with a number like wrk's (the texts the pipeline embedded).
 kill -TERM "$dev" 2>/dev/null || true
 wait "$dev" 2>/dev/null || true
+python3 - "$work/numbered-texts.json" <<'PY'
+import json, sys
+texts = json.load(open("benchmarks/embed-texts.json"))
+texts["questions"] = [f"{question} 5551{index + 1000}" for index, question in enumerate(texts["questions"])]
+json.dump(texts, open(sys.argv[1], "w"))
+PY
 echo
-echo "<!-- $ragline bench embed --threads 1 (the same machine, right after, ragline dev stopped) -->"
-"$ragline" bench embed --threads 1 --singles 100 \
-    | python3 -c 'import json, sys; d = json.load(sys.stdin); print("embedder alone, one thread: %.1f short questions/s in batches of 32; single question p50 %.2f ms" % (d["questions_per_s"], d["single_p50_ms"]))'
+echo "<!-- $ragline bench embed --threads 1, on benchmarks/embed-texts.json and on its questions numbered as wrk's (the same machine, right after, ragline dev stopped) -->"
+for texts in benchmarks/embed-texts.json "$work/numbered-texts.json"; do
+    label=$([ "$texts" = benchmarks/embed-texts.json ] && echo "short questions" || echo "short questions with a number, as wrk sent them")
+    "$ragline" bench embed --threads 1 --singles 100 --texts "$texts" \
+        | python3 -c 'import json, sys; d = json.load(sys.stdin); print("embedder alone, one thread, %s: %.1f texts/s in batches of 32; single question p50 %.2f ms" % (sys.argv[1], d["questions_per_s"], d["single_p50_ms"]))' "$label"
+done

@@ -3,18 +3,6 @@ import OperatorReports
 import RAGCore
 import Testing
 
-/// SplitMix64: the same pseudo-random vectors on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// A unit vector at `degrees` in the plane.
 func planar(_ degrees: Double) -> [Float] {
     let radians = degrees * .pi / 180
@@ -88,7 +76,7 @@ func greedyClusters(_ vectors: [[Float]], linkage: Linkage, threshold: Double) -
 
     @Test(arguments: Linkage.allCases)
     func nearestNeighbourChainAgreesWithTheTextbookAlgorithm(linkage: Linkage) {
-        var random = SeededGenerator(state: 42)
+        var random = SeededGenerator(seed: 42)
         for trial in 0..<60 {
             let count = Int.random(in: 2...24, using: &random)
             let dimensions = Int.random(in: 2...6, using: &random)
@@ -106,7 +94,7 @@ func greedyClusters(_ vectors: [[Float]], linkage: Linkage, threshold: Double) -
     }
 
     @Test func everyPointIsInExactlyOneGroup() {
-        var random = SeededGenerator(state: 7)
+        var random = SeededGenerator(seed: 7)
         let vectors = (0..<200).map { _ in VectorMath.normalized((0..<8).map { _ in Float.random(in: -1...1, using: &random) }) }
         let clusters = AgglomerativeClustering(distanceThreshold: 0.45).clusters(of: vectors)
         #expect(clusters.flatMap { $0 }.sorted() == Array(0..<200))

@@ -10,19 +10,6 @@ import Testing
         date.addingTimeInterval(0.0005).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    /// A seeded generator (SplitMix64), so that a failure can be reproduced.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The dates (at most 10) whose text differs from the reference, or that `RFC3339Milliseconds` left to
     /// the style when `expectFast` says it handles them.
     static func mismatches(_ dates: [Date], expectFast: Bool = true) -> [String] {
@@ -66,7 +53,7 @@ import Testing
     }
 
     @Test func randomMillisecondsFrom1970To2100() {
-        var random = SplitMix64(state: 1)
+        var random = SeededGenerator(seed: 1)
         let dates = (0..<100_000).map { _ in
             Date(timeIntervalSince1970: Double(Int64.random(in: 0..<Int64(Self.unix2100 * 1000), using: &random)) / 1000)
         }
@@ -74,7 +61,7 @@ import Testing
     }
 
     @Test func randomInstantsWithAnyFractionFrom1970To2100() {
-        var random = SplitMix64(state: 2)
+        var random = SeededGenerator(seed: 2)
         let dates = (0..<100_000).map { _ in
             Date(timeIntervalSince1970: Double.random(in: 0..<Self.unix2100, using: &random))
         }
@@ -82,7 +69,7 @@ import Testing
     }
 
     @Test func randomInstantsFrom1601To9999() {
-        var random = SplitMix64(state: 3)
+        var random = SeededGenerator(seed: 3)
         let dates = (0..<50_000).map { _ in
             Date(timeIntervalSinceReferenceDate: Double.random(in: RFC3339Milliseconds.lowerBound..<(RFC3339Milliseconds.upperBound - 1), using: &random))
         }

@@ -24,16 +24,12 @@ public final class KafkaProducer: Service, KafkaClient {
     /// Produces `record` and waits for the broker's acknowledgement. Throws if librdkafka gives up on it
     /// (after `message.timeout.ms`), rejects it, or the producer is shut down. A full local queue is waited
     /// out with an awaited back-off, for at most `message.timeout.ms`.
+    ///
+    /// With a `limit`, it gives up waiting after that long with `KafkaError.Code.timedOut`. The record is not
+    /// recalled: it may still be delivered. The poll thread enforces the limit (to within about 20 ms), so a
+    /// send costs no timer task of its own.
     @discardableResult
-    public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaAcknowledgement {
-        try await send(record, waitingAtMost: nil)
-    }
-
-    /// Like `send(_:)`, but gives up waiting after `limit` with `KafkaError.Code.timedOut`. The record is
-    /// not recalled: it may still be delivered. The poll thread enforces the limit (to within about 20 ms),
-    /// so a send costs no timer task of its own.
-    @discardableResult
-    public func send(_ record: KafkaOutgoingRecord, waitingAtMost limit: Duration?) async throws -> KafkaAcknowledgement {
+    public func send(_ record: KafkaOutgoingRecord, waitingAtMost limit: Duration? = nil) async throws -> KafkaAcknowledgement {
         let clock = ContinuousClock()
         let giveUp = clock.now + min(messageTimeout, limit ?? messageTimeout)
         let deadline = limit.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, ($0 / .nanoseconds(1)).rounded())) }

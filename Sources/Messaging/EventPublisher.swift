@@ -55,8 +55,8 @@ public struct EventPublisher: Sendable {
     }
 
     @discardableResult
-    public func publishRaw(value: Data, topic: String, key: Data?, headers: [KafkaHeader], waitingAtMost limit: Duration? = nil) async throws -> KafkaAcknowledgement {
-        try await producer.send(KafkaOutgoingRecord(topic: topic, key: key, value: value, headers: headers), waitingAtMost: limit)
+    public func publishRaw(value: Data, topic: String, key: Data?, headers: [KafkaHeader]) async throws -> KafkaAcknowledgement {
+        try await producer.send(KafkaOutgoingRecord(topic: topic, key: key, value: value, headers: headers))
     }
 
     /// Header names on dead-lettered records.

@@ -37,7 +37,6 @@ final class FakePinecone: Sendable {
 
     func inject(_ injected: Fault...) { faults.withLock { $0.append(contentsOf: injected) } }
 
-    func clearFaults() { faults.withLock { $0.removeAll() } }
 
     func count(_ namespace: String) -> Int { store.value[namespace]?.count ?? 0 }
 

@@ -87,27 +87,46 @@ struct PineconeVectorIndexTests {
         }
     }
 
-    @Test func retriesRateLimitsServerErrorsAndMalformedAnswersThenReports() async throws {
+    /// The index on a server whose data-plane host is the fake itself.
+    func withFaultyIndex(
+        attemptTimeout: Duration = .seconds(5), _ body: (FakePinecone, PineconeConfiguration, PineconeVectorIndex) async throws -> Void
+    ) async throws {
         try await withServer { server, configuration in
             var configuration = configuration
             configuration.indexHost = server.baseURL
-            configuration.timeout = .milliseconds(500)
+            configuration.timeout = attemptTimeout
             let index = PineconeVectorIndex(configuration: configuration)
             try await index.upsert([entry("a", "ns", [1, 0, 0])])
+            try await body(server, configuration, index)
+        }
+    }
+
+    // Each fault scenario has its own server: on a loaded machine an attempt that timed out may reach the server
+    // after its query has given up, and it must not take a fault meant for the next scenario.
+
+    @Test func retriesRateLimitsServerErrorsAndMalformedAnswers() async throws {
+        try await withFaultyIndex { server, _, index in
             server.inject(.status(429, body: #"{"code":8,"message":"Too many requests"}"#, retryAfter: "1"), .status(503, body: #"{"code":14,"message":"unavailable"}"#), .malformed)
             let start = ContinuousClock.now
             let found = try await index.query(vector: [1, 0, 0], topK: 1, namespace: "ns")
             #expect(found.first?.id == "a")
             #expect(ContinuousClock.now - start >= .seconds(1), "Retry-After was honoured")
+        }
+    }
 
+    @Test func slowAnswersOnEveryAttemptEndInARetriableError() async throws {
+        try await withFaultyIndex(attemptTimeout: .milliseconds(500)) { server, _, index in
             // More slow answers than attempts: an attempt that times out before the server has taken its fault
             // (a loaded machine) must not leave a later attempt a fast answer.
             for _ in 0..<8 { server.inject(.slow(.seconds(2))) }
             await #expect {
                 _ = try await index.query(vector: [1, 0, 0], topK: 1, namespace: "ns")
             } throws: { ($0 as? ProviderError)?.isRetriable == true }
-            server.clearFaults()
+        }
+    }
 
+    @Test func clientErrorsAndAWrongKeyAreReportedWithoutRetry() async throws {
+        try await withFaultyIndex { server, configuration, index in
             server.inject(.status(400, body: #"{"code":3,"message":"bad filter"}"#))
             await #expect {
                 _ = try await index.query(vector: [1, 0, 0], topK: 1, namespace: "ns")

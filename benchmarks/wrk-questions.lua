@@ -4,6 +4,17 @@
 -- (3 digits), the thread number (1 digit: at most 9 threads) and a counter, so that no two requests of a run,
 -- nor of two runs with different WRK_RUN, ask the same; a few word pieces, so the question stays as short as
 -- its seed.
+--
+-- With WRK_QUESTIONS_FILE (one question per line, e.g. real customer questions) each request posts the next
+-- line as it is instead, starting at line WRK_OFFSET (default 0), the WRK_THREADS threads (wrk's -t) taking
+-- turns, so that no two requests of a run ask the same while the file lasts.
+local questions = nil
+if os.getenv("WRK_QUESTIONS_FILE") then
+    questions = {}
+    for line in io.lines(os.getenv("WRK_QUESTIONS_FILE")) do table.insert(questions, line) end
+end
+local offset = tonumber(os.getenv("WRK_OFFSET") or "0")
+local stride = tonumber(os.getenv("WRK_THREADS") or "1")
 local seeds = {}
 for line in string.gmatch(os.getenv("WRK_SEEDS") or "How can I buy a train ticket?", "[^\n]+") do
     table.insert(seeds, line)
@@ -22,7 +33,13 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 function request()
     counter = counter + 1
-    local question = seeds[counter % #seeds + 1] .. " " .. run .. tostring(thread_number) .. counter
+    local question
+    if questions then
+        -- Thread t of n takes lines t, t + n, t + 2n, ...
+        question = questions[(offset + (counter - 1) * stride + thread_number - 1) % #questions + 1]
+    else
+        question = seeds[counter % #seeds + 1] .. " " .. run .. tostring(thread_number) .. counter
+    end
     return wrk.format(nil, path, nil, '{"question": "' .. question .. '"}')
 end
 

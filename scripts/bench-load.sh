@@ -49,19 +49,48 @@ if ! command -v wrk >/dev/null 2>&1; then
     { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk; } >/dev/null 2>&1 \
         || echo "bench-load: could not install wrk; skipping the cross-check" >&2
 fi
+# Real customer questions, each distinct: CLINC150's training utterances (../shared/data, or RAGLINE_SHARED_DATA),
+# shuffled once with a fixed seed; none is in the demo knowledge, and they are about as short as the FAQ questions.
+shared=${RAGLINE_SHARED_DATA:-../shared/data}
+real_questions=""
+if [ -f "$shared/clinc150/data_full.json" ]; then
+    real_questions="$work/real-questions.txt"
+    python3 - "$shared/clinc150/data_full.json" "$real_questions" <<'PY'
+import json, random, sys
+texts = sorted({text.replace("\\", " ").replace('"', " ").strip() for text, _ in json.load(open(sys.argv[1]))["train"]})
+random.Random(14).shuffle(texts)
+open(sys.argv[2], "w").write("\n".join(texts) + "\n")
+PY
+else
+    echo "bench-load: no $shared/clinc150/data_full.json; skipping the real-questions load" >&2
+fi
 if command -v wrk >/dev/null 2>&1; then
-    # The short FAQ questions `ragline bench embed` embeds, each made distinct (benchmarks/wrk-questions.lua).
-    export WRK_PATH=/v1/chat WRK_RUN=$((RANDOM % 900 + 100))
+    export WRK_PATH=/v1/chat WRK_THREADS=2
+    # Two loads, each after a 3 s warm-up with other questions than it measures (the embedder caches):
+    #  - real questions: CLINC150's, each sent once (the warm-up takes them from line 10000 on);
+    #  - numbered questions: the short FAQ questions `ragline bench embed` embeds, each made distinct by a
+    #    number (benchmarks/wrk-questions.lua), which adds 4-6 word pieces to embed.
     WRK_SEEDS=$(python3 -c 'import json; print("\n".join(json.load(open("benchmarks/embed-texts.json"))["questions"]))')
     export WRK_SEEDS
-    # Warm-up, not reported: the first seconds under load after start run slower (first batches, allocator).
-    # Its own run number, so that the measured questions are not the warm-up's again (the embedder caches).
-    WRK_RUN=$((WRK_RUN % 900 + 101)) wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d3s -s benchmarks/wrk-questions.lua "$url" > /dev/null
-    echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s benchmarks/wrk-questions.lua $url (POST /v1/chat, distinct questions, closed loop, after a 3 s warm-up) -->"
-    echo '```'
-    wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d"${WRK_DURATION:-10s}" --latency -s benchmarks/wrk-questions.lua "$url"
-    echo '```'
-    echo
+    for load in real numbered; do
+        if [ "$load" = real ]; then
+            [ -n "$real_questions" ] || continue
+            export WRK_QUESTIONS_FILE="$real_questions" WRK_OFFSET=10000
+            label="distinct real questions (CLINC150 train)"
+        else
+            unset WRK_QUESTIONS_FILE
+            export WRK_RUN=$((RANDOM % 900 + 100))
+            label="distinct numbered FAQ questions"
+        fi
+        wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d3s -s benchmarks/wrk-questions.lua "$url" > /dev/null
+        export WRK_OFFSET=0 WRK_RUN=$(( ${WRK_RUN:-100} % 900 + 101 ))
+        echo "<!-- wrk -t2 -c${WRK_CONNECTIONS:-64} -d${WRK_DURATION:-10s} --latency -s benchmarks/wrk-questions.lua $url (POST /v1/chat, $label, closed loop, after a 3 s warm-up) -->"
+        echo '```'
+        wrk -t2 -c"${WRK_CONNECTIONS:-64}" -d"${WRK_DURATION:-10s}" --latency -s benchmarks/wrk-questions.lua "$url"
+        echo '```'
+        echo
+    done
+    unset WRK_QUESTIONS_FILE
 fi
 # After wrk: open-loop load past saturation leaves questions queued, which would slow a closed loop after it.
 "$ragline" bench load --url "$url" --mode sync --rates "${SYNC_RATES:-100,200,300,400}" --duration "$duration" --warmup "$warmup" "$@"
@@ -80,9 +109,21 @@ texts["questions"] = [f"{question} 5551{index + 1000}" for index, question in en
 json.dump(texts, open(sys.argv[1], "w"))
 PY
 echo
-echo "<!-- $ragline bench embed --threads 1, on benchmarks/embed-texts.json and on its questions numbered as wrk's (the same machine, right after, ragline dev stopped) -->"
-for texts in benchmarks/embed-texts.json "$work/numbered-texts.json"; do
-    label=$([ "$texts" = benchmarks/embed-texts.json ] && echo "short questions" || echo "short questions with a number, as wrk sent them")
+if [ -n "$real_questions" ]; then
+    python3 - "$real_questions" "$work/real-texts.json" <<'PY'
+import json, sys
+texts = json.load(open("benchmarks/embed-texts.json"))
+texts["questions"] = open(sys.argv[1]).read().split("\n")[:640]
+json.dump(texts, open(sys.argv[2], "w"))
+PY
+fi
+echo "<!-- $ragline bench embed --threads 1, on benchmarks/embed-texts.json, on its questions numbered as wrk's and on 640 of the real questions (the same machine, right after, ragline dev stopped) -->"
+for texts in benchmarks/embed-texts.json "$work/numbered-texts.json" ${real_questions:+"$work/real-texts.json"}; do
+    case "$texts" in
+        benchmarks/embed-texts.json) label="short questions" ;;
+        */numbered-texts.json) label="short questions with a number, as wrk sent them" ;;
+        *) label="real questions (CLINC150 train), as wrk sent them" ;;
+    esac
     "$ragline" bench embed --threads 1 --singles 100 --texts "$texts" \
         | python3 -c 'import json, sys; d = json.load(sys.stdin); print("embedder alone, one thread, %s: %.1f texts/s in batches of 32; single question p50 %.2f ms" % (sys.argv[1], d["questions_per_s"], d["single_p50_ms"]))' "$label"
 done

@@ -15,7 +15,7 @@ public struct MiniLMConfiguration: Sendable {
 
 extension Settings {
     public static let modelDirectory = Setting("ragline.model.dir", default: MiniLMConfiguration.default.directory, roles: "retriever, ingest-worker", "Folder with the MiniLM model files; `scripts/install-model.sh` fills it.")
-    public static let embedderThreads = Setting("ragline.embedder.threads", default: "\(MiniLMConfiguration.default.threads)", roles: "retriever, ingest-worker", "Threads one MiniLM forward pass uses (passes run one at a time per process).")
+    public static let embedderThreads = Setting("ragline.embedder.threads", default: "\(MiniLMConfiguration.default.threads)", roles: "retriever, ingest-worker", "Threads one MiniLM forward pass uses (`RAGLINE_EMBED_CONCURRENT_BATCHES` passes run at once).")
 }
 
 extension MiniLMConfiguration: ConfigurationSection {
@@ -29,7 +29,8 @@ extension MiniLMConfiguration: ConfigurationSection {
 }
 
 extension MiniLMEmbedder {
-    public convenience init(configuration: MiniLMConfiguration) throws {
-        try self.init(directory: configuration.directory, threads: configuration.threads)
+    /// - Parameter passes: forward passes that may run at once, each on its own thread(s).
+    public convenience init(configuration: MiniLMConfiguration, passes: Int = 1) throws {
+        try self.init(directory: configuration.directory, threads: configuration.threads, passes: passes)
     }
 }

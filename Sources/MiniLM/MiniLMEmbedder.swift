@@ -5,23 +5,30 @@ import Synchronization
 
 /// sentence-transformers' all-MiniLM-L6-v2 (384 dimensions) run in this process: no Python, no network.
 ///
-/// One model is loaded per process and shared by every caller. Forward passes run one at a time on a
-/// dedicated queue (each using up to `threads` threads), never on the cooperative pool. Query embeddings
-/// are cached by text, because FAQ traffic repeats questions verbatim.
+/// One model is loaded per process and shared by every caller. Up to `passes` forward passes run at once,
+/// each on its own serial queue (and using up to `threads` threads), never on the cooperative pool: a
+/// second pass uses a core the first leaves idle instead of waiting for it. Query embeddings are cached by
+/// text, because FAQ traffic repeats questions verbatim.
 public final class MiniLMEmbedder: Embedder {
     public let modelID = "sentence-transformers/all-MiniLM-L6-v2"
     public var dimensions: Int { encoder.shape.hidden }
     public let tokenizer: BertTokenizer
     public let encoder: BertEncoder
     public let maxBatchSize: Int
-    private let queue = DispatchQueue(label: "ragline.minilm")
+    /// One serial queue per forward pass that may run at once.
+    private let lanes: [DispatchQueue]
+    /// Passes queued or running on each lane; a pass goes to the least loaded one.
+    private let laneLoads: Mutex<[Int]>
     private let cache: QueryCache
 
     /// The files the model folder must hold.
     public static let requiredFiles = ["model.safetensors", "vocab.txt", "config.json"]
 
     /// Loads the model from `directory`. Fails with a message naming the install command when files are missing.
-    public init(directory: String, threads: Int = 1, maxBatchSize: Int = 32, cacheSize: Int = 4096, blasThreshold: Int = BertEncoder.defaultBLASThreshold) throws {
+    public init(
+        directory: String, threads: Int = 1, passes: Int = 1, maxBatchSize: Int = 32, cacheSize: Int = 4096,
+        blasThreshold: Int = BertEncoder.defaultBLASThreshold
+    ) throws {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         let missing = Self.requiredFiles.filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
         guard missing.isEmpty else {
@@ -35,6 +42,8 @@ public final class MiniLMEmbedder: Embedder {
         encoder = try BertEncoder(file: SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path), shape: configuration, threads: threads, blasThreshold: blasThreshold)
         self.maxBatchSize = max(1, maxBatchSize)
         cache = QueryCache(capacity: cacheSize)
+        lanes = (0..<max(1, passes)).map { DispatchQueue(label: "ragline.minilm.\($0)") }
+        laneLoads = Mutex([Int](repeating: 0, count: lanes.count))
     }
 
     public func embed(_ texts: [String], kind: EmbeddingKind) async throws -> [[Float]] {
@@ -52,8 +61,14 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     private func embedOnQueue(_ texts: [String]) async -> [[Float]] {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.embedNow(texts)) }
+        let lane = laneLoads.withLock { loads in
+            let least = loads.indices.min { loads[$0] < loads[$1] }!
+            loads[least] += 1
+            return least
+        }
+        defer { laneLoads.withLock { $0[lane] -= 1 } }
+        return await withCheckedContinuation { continuation in
+            lanes[lane].async { continuation.resume(returning: self.embedNow(texts)) }
         }
     }
 

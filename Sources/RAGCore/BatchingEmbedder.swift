@@ -9,6 +9,7 @@ public final class BatchingEmbedder: Embedder {
     public let inner: any Embedder
     public let maxBatchSize: Int
     public let maxWait: Duration
+    public let maxConcurrentBatches: Int
 
     private struct Request {
         let texts: [String]
@@ -18,17 +19,22 @@ public final class BatchingEmbedder: Embedder {
 
     private struct State {
         var queue: [Request] = []
-        var draining = false
+        /// Drains running; each takes one batch at a time.
+        var drains = 0
     }
 
     private let state = Mutex(State())
     private let batchSizes: (@Sendable (Int) -> Void)?
 
     /// `batchSizes` hears the number of texts of each forward pass (a histogram, in the wiring).
-    public init(_ inner: any Embedder, maxBatchSize: Int, maxWait: Duration = .zero, batchSizes: (@Sendable (Int) -> Void)? = nil) {
+    public init(
+        _ inner: any Embedder, maxBatchSize: Int, maxWait: Duration = .zero, maxConcurrentBatches: Int = 1,
+        batchSizes: (@Sendable (Int) -> Void)? = nil
+    ) {
         self.inner = inner
         self.maxBatchSize = max(1, maxBatchSize)
         self.maxWait = maxWait
+        self.maxConcurrentBatches = max(1, maxConcurrentBatches)
         self.batchSizes = batchSizes
     }
 
@@ -40,12 +46,13 @@ public final class BatchingEmbedder: Embedder {
         return try await withCheckedThrowingContinuation { continuation in
             let startsDraining = state.withLock { state in
                 state.queue.append(Request(texts: texts, kind: kind, continuation: continuation))
-                defer { state.draining = true }
-                return !state.draining
+                guard state.drains < maxConcurrentBatches else { return false }
+                state.drains += 1
+                return true
             }
-            // One drain at a time; it lives while requests are queued and ends when the queue is empty,
-            // so nothing runs between bursts. Unstructured because it serves many callers' tasks, and
-            // each caller waits on its continuation, which the drain always resumes.
+            // At most `maxConcurrentBatches` drains; each lives while requests are queued and ends when the
+            // queue is empty, so nothing runs between bursts. Unstructured because a drain serves many
+            // callers' tasks, and each caller waits on its continuation, which a drain always resumes.
             if startsDraining { Task { await self.drain() } }
         }
     }
@@ -78,7 +85,7 @@ public final class BatchingEmbedder: Embedder {
     private func nextBatch() -> [Request]? {
         state.withLock { state in
             guard let first = state.queue.first else {
-                state.draining = false
+                state.drains -= 1
                 return nil
             }
             var batch = [first]

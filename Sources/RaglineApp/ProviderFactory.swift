@@ -9,11 +9,18 @@ import RAGCore
 
 /// The one place where configuration picks concrete providers. Roles receive only the protocols.
 public enum ProviderFactory {
+    /// Embedding batches run at once (`RAGLINE_EMBED_CONCURRENT_BATCHES`): by default one per core that a
+    /// MiniLM pass of `RAGLINE_EMBEDDER_THREADS` threads leaves.
+    public static func concurrentBatches(_ configuration: RaglineConfiguration) -> Int {
+        configuration.providers.embedConcurrentBatches
+            ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, configuration.miniLM.threads))
+    }
+
     public static func embedder(_ configuration: RaglineConfiguration) throws -> any Embedder {
         switch configuration.providers.embedder {
         case "minilm":
             do {
-                return try MiniLMEmbedder(configuration: configuration.miniLM)
+                return try MiniLMEmbedder(configuration: configuration.miniLM, passes: concurrentBatches(configuration))
             } catch {
                 throw ConfigurationError(setting: Settings.modelDirectory, problem: "is unusable: \(error)")
             }

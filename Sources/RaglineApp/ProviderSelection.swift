@@ -20,6 +20,9 @@ public struct ProviderSelection: Sendable {
     public var embedBatchMaxSize = 32
     /// `RAGLINE_EMBED_BATCH_MAX_WAIT_MS`: how long a batch that is not full waits for more (0: a lone question never waits).
     public var embedBatchMaxWait: Duration = .zero
+    /// `RAGLINE_EMBED_CONCURRENT_BATCHES`: batches embedded at once (nil: one per CPU core, divided by the
+    /// MiniLM threads of a pass). Each MiniLM batch runs on its own thread, so a pass never waits for another.
+    public var embedConcurrentBatches: Int?
 
     public init() {}
 
@@ -34,13 +37,17 @@ extension Settings {
     public static let ingestSource = Setting("ragline.ingest.source", default: ProviderSelection.default.ingestSource, roles: "ingest-worker", "Where object events come from: `kafka` (`rag.ingest.events`) or `sqs` (S3 notifications on `SQS_QUEUE_URL`).")
     public static let embedBatchMaxSize = Setting("ragline.embed.batch.max.size", default: "\(ProviderSelection.default.embedBatchMaxSize)", roles: "retriever, ingest-worker", "Dynamic batching: questions (and knowledge lines) that arrive while the embedder is busy are embedded together in its next forward pass, up to this many texts. 1 turns batching off.")
     public static let embedBatchMaxWait = Setting("ragline.embed.batch.max.wait.ms", default: "0", roles: "retriever, ingest-worker", "Dynamic batching: how long a batch that is not full waits for company. At 0 a question that finds the embedder idle starts at once.")
+    public static let embedConcurrentBatches = Setting(
+        "ragline.embed.concurrent.batches", default: "(CPU cores ÷ RAGLINE_EMBEDDER_THREADS)", roles: "retriever, ingest-worker",
+        "Dynamic batching: batches embedded at once. MiniLM runs each on its own thread, so on a machine with cores to spare a batch starts while another is still running; remote embedders get that many requests at once."
+    )
     public static let huggingFaceToken = Setting("hf.token", default: "(none)", roles: "responder, retriever, ingest-worker", "Hugging Face token, used when `LLM_API_KEY` (or `EMBEDDINGS_API_KEY`) is not set.", secret: true)
 }
 
 extension ProviderSelection: ConfigurationSection {
     public static let settings: [Setting] = [
         Settings.embedder, Settings.vectorIndex, Settings.chatModel, Settings.objectStore, Settings.ingestSource, Settings.huggingFaceToken,
-        Settings.embedBatchMaxSize, Settings.embedBatchMaxWait,
+        Settings.embedBatchMaxSize, Settings.embedBatchMaxWait, Settings.embedConcurrentBatches,
     ]
 
     public init(reader: ConfigReader) throws {
@@ -56,5 +63,6 @@ extension ProviderSelection: ConfigurationSection {
         let wait = try reader.int(Settings.embedBatchMaxWait, default: 0)
         guard wait >= 0 else { throw ConfigurationError(setting: Settings.embedBatchMaxWait, problem: "must be 0 or more, got \(wait)") }
         embedBatchMaxWait = .milliseconds(wait)
+        embedConcurrentBatches = reader.isSet(Settings.embedConcurrentBatches) ? try reader.positiveInt(Settings.embedConcurrentBatches, default: 1) : nil
     }
 }

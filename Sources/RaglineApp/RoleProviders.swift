@@ -15,7 +15,9 @@ public struct RoleProviders: Sendable {
     /// - Parameter objectStore: replaces the configured object store (`ragline ingest` reads local files).
     public init(needs: Role.Needs, configuration: RaglineConfiguration, objectStore: (any ObjectStore)? = nil) throws {
         self.needs = needs
-        embedderValue = needs.contains(.embedder) ? try Self.batching(ProviderFactory.embedder(configuration), configuration.providers) : nil
+        embedderValue = needs.contains(.embedder)
+            ? try Self.batching(ProviderFactory.embedder(configuration), configuration.providers, concurrentBatches: ProviderFactory.concurrentBatches(configuration))
+            : nil
         // The index is bound to the embedder's model: vectors of two models never mix.
         indexValue = needs.contains(.index) ? try ProviderFactory.index(configuration, embedder: embedderValue) : nil
         chatModelValue = needs.contains(.chatModel) ? try ProviderFactory.chatModel(configuration) : nil
@@ -23,10 +25,12 @@ public struct RoleProviders: Sendable {
     }
 
     /// Questions (and knowledge lines) that arrive together share a forward pass.
-    static func batching(_ embedder: any Embedder, _ selection: ProviderSelection) -> any Embedder {
+    static func batching(_ embedder: any Embedder, _ selection: ProviderSelection, concurrentBatches: Int) -> any Embedder {
         guard selection.embedBatchMaxSize > 1 else { return embedder }
         let sizes = Recorder(label: "ragline_embed_batch_texts", aggregate: true)
-        return BatchingEmbedder(embedder, maxBatchSize: selection.embedBatchMaxSize, maxWait: selection.embedBatchMaxWait) { sizes.record($0) }
+        return BatchingEmbedder(
+            embedder, maxBatchSize: selection.embedBatchMaxSize, maxWait: selection.embedBatchMaxWait, maxConcurrentBatches: concurrentBatches
+        ) { sizes.record($0) }
     }
 
     public func embedder() throws -> any Embedder { try require(embedderValue, "an embedder") }

@@ -5,16 +5,17 @@ import Synchronization
 import Testing
 
 /// Dynamic batching in front of the real model: questions embedded together in one forward pass get the
-/// vectors they get one at a time.
+/// vectors they get one at a time, also when two passes run at once.
 @Suite struct BatchedMiniLMTests {
-    @Test func questionsBatchedTogetherGetTheirOneAtATimeVectors() async throws {
-        let model = try MiniLMEmbedder(directory: ReferenceTests.modelDirectory, threads: 1, cacheSize: 0)
+    @Test(arguments: [1, 2])
+    func questionsBatchedTogetherGetTheirOneAtATimeVectors(passes: Int) async throws {
+        let model = try MiniLMEmbedder(directory: ReferenceTests.modelDirectory, threads: 1, passes: passes, cacheSize: 0)
         let texts = ReferenceTests.references.prefix(32).map(\.text)
         var alone: [[Float]] = []
         for text in texts { alone.append(try await model.embed([text], kind: .query)[0]) }
 
         let sizes = BatchSizes()
-        let batching = BatchingEmbedder(model, maxBatchSize: 32, batchSizes: { sizes.record($0) })
+        let batching = BatchingEmbedder(model, maxBatchSize: 32, maxConcurrentBatches: passes, batchSizes: { sizes.record($0) })
         let together = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
             for (index, text) in texts.enumerated() {
                 group.addTask { (index, try await batching.embed([text], kind: .query)[0]) }

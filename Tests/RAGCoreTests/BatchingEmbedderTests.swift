@@ -121,4 +121,37 @@ private struct Broken: Error {}
         #expect(failed == 3)
         #expect(inner.calls.withLock { $0.map(\.texts) } == [["a"], ["b", "c"]])
     }
+
+    @Test func upToTheAllowedBatchesRunAtOnceAndTheRestShareTheNextPasses() async throws {
+        let inner = GatedEmbedder()
+        let batching = BatchingEmbedder(inner, maxBatchSize: 2, maxConcurrentBatches: 2)
+        try await withThrowingTaskGroup(of: (String, [[Float]]).self) { group in
+            // A lone request starts a pass, and the next one does not wait for it: a second pass starts.
+            group.addTask { ("a", try await batching.embed(["a"], kind: .query)) }
+            try await inner.waitUntilWaiting(1)
+            group.addTask { ("bb", try await batching.embed(["bb"], kind: .query)) }
+            try await inner.waitUntilWaiting(2)
+            // With both passes running, three more queue; no third pass starts.
+            for text in ["ccc", "dddd", "eeeee"] {
+                group.addTask { (text, try await batching.embed([text], kind: .query)) }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(inner.waiting == 2)
+            inner.release()
+            // The two drains take the queued three as a pass of two and a pass of one.
+            try await inner.waitUntilWaiting(2)
+            #expect(inner.waiting == 2)
+            inner.release()
+            for try await (text, vectors) in group {
+                #expect(vectors == [[Float(text.count)]])
+            }
+        }
+        let sizes = inner.calls.withLock { $0.map(\.texts.count) }
+        #expect(sizes.prefix(2) == [1, 1] && sizes.dropFirst(2).sorted() == [1, 2], "pass sizes \(sizes)")
+        // Once the queue is empty the drains end: a new request starts a pass at once.
+        async let late = batching.embed(["late"], kind: .query)
+        try await inner.waitUntilWaiting(1)
+        inner.release()
+        #expect(try await late == [[4]])
+    }
 }

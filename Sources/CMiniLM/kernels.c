@@ -51,42 +51,45 @@ static void micro_kernel_portable(const float *x, int rows, int k, const float *
 }
 
 #if RL_X86
-/* R rows (1-6, a compile-time constant after inlining) x 16 columns in 2R ymm accumulators; each k step
- * loads one 16-wide panel row (two ymm) and broadcasts one x value per row. Edge blocks get their own
- * instantiation, so no FMA is spent on rows that do not exist. */
+/* R rows (1-6, a compile-time constant after inlining) x 16 columns in 2R ymm accumulators, started from
+ * the bias (or zero); each k step loads one 16-wide panel row (two ymm) and broadcasts one x value per row.
+ * Results go straight to y (rows `ldy` apart). Edge blocks get their own instantiation, so no FMA is spent
+ * on rows that do not exist. */
 __attribute__((target("avx2,fma"), always_inline))
-static inline void micro_kernel_rows(const float *x, int k, const float *panel, float *acc, const int R) {
+static inline void micro_kernel_rows(const float *x, int k, const float *panel, const float *bias, float *y, int ldy, const int R) {
     __m256 c0[6], c1[6];
     const float *rows[6];
+    const __m256 b0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    const __m256 b1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
     for (int r = 0; r < R; r++) {
-        c0[r] = _mm256_setzero_ps();
-        c1[r] = _mm256_setzero_ps();
+        c0[r] = b0;
+        c1[r] = b1;
         rows[r] = x + (size_t)r * k;
     }
     for (int kk = 0; kk < k; kk++) {
-        __m256 b0 = _mm256_load_ps(panel + (size_t)kk * 16);
-        __m256 b1 = _mm256_load_ps(panel + (size_t)kk * 16 + 8);
+        __m256 w0 = _mm256_load_ps(panel + (size_t)kk * 16);
+        __m256 w1 = _mm256_load_ps(panel + (size_t)kk * 16 + 8);
         for (int r = 0; r < R; r++) {
             __m256 a = _mm256_broadcast_ss(rows[r] + kk);
-            c0[r] = _mm256_fmadd_ps(a, b0, c0[r]);
-            c1[r] = _mm256_fmadd_ps(a, b1, c1[r]);
+            c0[r] = _mm256_fmadd_ps(a, w0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(a, w1, c1[r]);
         }
     }
     for (int r = 0; r < R; r++) {
-        _mm256_storeu_ps(acc + r * 16, c0[r]);
-        _mm256_storeu_ps(acc + r * 16 + 8, c1[r]);
+        _mm256_storeu_ps(y + (size_t)r * ldy, c0[r]);
+        _mm256_storeu_ps(y + (size_t)r * ldy + 8, c1[r]);
     }
 }
 
 __attribute__((target("avx2,fma")))
-static void micro_kernel_avx2(const float *x, int rows, int k, const float *panel, float *acc) {
+static void micro_kernel_avx2(const float *x, int rows, int k, const float *panel, const float *bias, float *y, int ldy) {
     switch (rows) {
-    case 6: micro_kernel_rows(x, k, panel, acc, 6); break;
-    case 5: micro_kernel_rows(x, k, panel, acc, 5); break;
-    case 4: micro_kernel_rows(x, k, panel, acc, 4); break;
-    case 3: micro_kernel_rows(x, k, panel, acc, 3); break;
-    case 2: micro_kernel_rows(x, k, panel, acc, 2); break;
-    default: micro_kernel_rows(x, k, panel, acc, 1); break;
+    case 6: micro_kernel_rows(x, k, panel, bias, y, ldy, 6); break;
+    case 5: micro_kernel_rows(x, k, panel, bias, y, ldy, 5); break;
+    case 4: micro_kernel_rows(x, k, panel, bias, y, ldy, 4); break;
+    case 3: micro_kernel_rows(x, k, panel, bias, y, ldy, 3); break;
+    case 2: micro_kernel_rows(x, k, panel, bias, y, ldy, 2); break;
+    default: micro_kernel_rows(x, k, panel, bias, y, ldy, 1); break;
     }
 }
 #endif
@@ -110,7 +113,14 @@ void rl_linear_packed(const float *x, int m, int k, const float *packed, int n, 
                 /* Even groups (14 rows: 5+5+4, not 6+6+2) keep every group's accumulators busy. */
                 int rows = (block_rows - (row - block) + (groups - group) - 1) / (groups - group);
 #if RL_X86
-                if (use_avx2) micro_kernel_avx2(x + (size_t)row * k, rows, k, panel, acc);
+                if (use_avx2 && columns == RL_PANEL_WIDTH) {
+                    /* A whole panel: the kernel adds the bias and writes y itself. */
+                    micro_kernel_avx2(x + (size_t)row * k, rows, k, panel, bias ? bias + column0 : NULL,
+                                      y + (size_t)row * n + column0, n);
+                    row += rows;
+                    continue;
+                }
+                if (use_avx2) micro_kernel_avx2(x + (size_t)row * k, rows, k, panel, NULL, acc, RL_PANEL_WIDTH);
                 else micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
 #else
                 micro_kernel_portable(x + (size_t)row * k, rows, k, panel, acc);
@@ -137,8 +147,8 @@ void rl_add_bias(float *y, int m, int n, const float *bias) {
     }
 }
 
-void rl_residual_layernorm(float *x, const float *residual, int m, int d, const float *gamma,
-                           const float *beta, float eps) {
+static void residual_layernorm_portable(float *x, const float *residual, int m, int d, const float *gamma,
+                                        const float *beta, float eps) {
     for (int i = 0; i < m; i++) {
         float *row = x + (size_t)i * d;
         if (residual) {
@@ -157,6 +167,58 @@ void rl_residual_layernorm(float *x, const float *residual, int m, int d, const 
         float inverse = 1.0f / sqrtf(variance + eps);
         for (int j = 0; j < d; j++) row[j] = (row[j] - mean) * inverse * gamma[j] + beta[j];
     }
+}
+
+#if RL_X86
+__attribute__((target("avx2,fma")))
+static inline float sum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* The same two passes (mean, then variance of the centred values) with 8-wide partial sums; d % 8 == 0. */
+__attribute__((target("avx2,fma")))
+static void residual_layernorm_avx2(float *x, const float *residual, int m, int d, const float *gamma,
+                                    const float *beta, float eps) {
+    for (int i = 0; i < m; i++) {
+        float *row = x + (size_t)i * d;
+        __m256 total = _mm256_setzero_ps();
+        for (int j = 0; j < d; j += 8) {
+            __m256 v = _mm256_loadu_ps(row + j);
+            if (residual) {
+                v = _mm256_add_ps(v, _mm256_loadu_ps(residual + (size_t)i * d + j));
+                _mm256_storeu_ps(row + j, v);
+            }
+            total = _mm256_add_ps(total, v);
+        }
+        const __m256 mean = _mm256_set1_ps(sum256(total) / (float)d);
+        __m256 squares = _mm256_setzero_ps();
+        for (int j = 0; j < d; j += 8) {
+            __m256 centered = _mm256_sub_ps(_mm256_loadu_ps(row + j), mean);
+            squares = _mm256_fmadd_ps(centered, centered, squares);
+        }
+        const __m256 inverse = _mm256_set1_ps(1.0f / sqrtf(sum256(squares) / (float)d + eps));
+        for (int j = 0; j < d; j += 8) {
+            __m256 normalised = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + j), mean), inverse);
+            _mm256_storeu_ps(row + j, _mm256_fmadd_ps(normalised, _mm256_loadu_ps(gamma + j), _mm256_loadu_ps(beta + j)));
+        }
+    }
+}
+#endif
+
+void rl_residual_layernorm(float *x, const float *residual, int m, int d, const float *gamma,
+                           const float *beta, float eps) {
+#if RL_X86
+    static int use_avx2 = -1;
+    if (use_avx2 < 0) use_avx2 = rl_has_avx2_fma();
+    if (use_avx2 && d % 8 == 0) {
+        residual_layernorm_avx2(x, residual, m, d, gamma, beta, eps);
+        return;
+    }
+#endif
+    residual_layernorm_portable(x, residual, m, d, gamma, beta, eps);
 }
 
 #if RL_X86
@@ -306,15 +368,106 @@ static void attention_portable(const float *qkv, int valid, int seq, int hidden,
     attention_body(qkv, valid, seq, hidden, head, head_dim, out, scratch, exp_sum_portable);
 }
 
+#if RL_X86
+static int rl_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}
+
+/* exp256 for 16 floats. */
+__attribute__((target("avx512f")))
+static inline __m512 exp512(__m512 x) {
+    const __m512 high = _mm512_set1_ps(88.3762626647949f), low = _mm512_set1_ps(-88.3762626647949f);
+    x = _mm512_min_ps(_mm512_max_ps(x, low), high);
+    __m512 fx = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f));
+    fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
+    __m512 y = _mm512_set1_ps(1.9875691500E-4f);
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507E-3f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073E-3f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894E-2f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459E-1f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201E-1f));
+    y = _mm512_fmadd_ps(y, _mm512_mul_ps(x, x), _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+    __m512i n = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(y, _mm512_castsi512_ps(n));
+}
+
+/* One head of a sequence of at most 32 tokens with head_dim a multiple of 16 (at most 64): the scores of a
+ * query row against every key fit one or two registers, so softmax is a few vector operations, and the
+ * output row (head_dim / 16 registers) accumulates p_j * v_j. */
+__attribute__((target("avx512f")))
+static void attention_short_avx512(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out, float *scratch) {
+    const int width = 3 * hidden;
+    const float scale = 1.0f / sqrtf((float)head_dim);
+    const int offset = head * head_dim;
+    const int chunks = (valid + 15) / 16; /* 1 or 2 */
+    const int stride = chunks * 16;
+    __mmask16 masks[2];
+    for (int c = 0; c < 2; c++) {
+        int left = valid - c * 16;
+        masks[c] = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1u);
+    }
+    float *kt = scratch; /* head_dim rows of `stride` keys, zero past `valid` (scratch need not be aligned) */
+    memset(kt, 0, sizeof(float) * (size_t)head_dim * stride);
+    for (int j = 0; j < valid; j++) {
+        const float *k = qkv + (size_t)j * width + hidden + offset;
+        for (int t = 0; t < head_dim; t++) kt[t * stride + j] = k[t];
+    }
+    const int blocks = head_dim / 16;
+    float p[32] __attribute__((aligned(64)));
+    for (int i = 0; i < valid; i++) {
+        const float *q = qkv + (size_t)i * width + offset;
+        __m512 s[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (int t = 0; t < head_dim; t++) {
+            const __m512 qt = _mm512_set1_ps(q[t] * scale);
+            for (int c = 0; c < chunks; c++) s[c] = _mm512_fmadd_ps(qt, _mm512_loadu_ps(kt + t * stride + c * 16), s[c]);
+        }
+        __m512 top = _mm512_set1_ps(-INFINITY);
+        for (int c = 0; c < chunks; c++) top = _mm512_max_ps(top, _mm512_mask_blend_ps(masks[c], _mm512_set1_ps(-INFINITY), s[c]));
+        const __m512 maximum = _mm512_set1_ps(_mm512_reduce_max_ps(top));
+        __m512 total = _mm512_setzero_ps();
+        for (int c = 0; c < chunks; c++) {
+            s[c] = _mm512_maskz_mov_ps(masks[c], exp512(_mm512_sub_ps(s[c], maximum)));
+            total = _mm512_add_ps(total, s[c]);
+        }
+        const __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(total));
+        for (int c = 0; c < chunks; c++) _mm512_store_ps(p + c * 16, _mm512_mul_ps(s[c], inverse));
+        __m512 o[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (int j = 0; j < valid; j++) {
+            const float *v = qkv + (size_t)j * width + 2 * hidden + offset;
+            const __m512 pj = _mm512_set1_ps(p[j]);
+            for (int b = 0; b < blocks; b++) o[b] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(v + b * 16), o[b]);
+        }
+        float *row = out + (size_t)i * hidden + offset;
+        for (int b = 0; b < blocks; b++) _mm512_storeu_ps(row + b * 16, o[b]);
+    }
+    for (int i = valid; i < seq; i++) memset(out + (size_t)i * hidden + offset, 0, sizeof(float) * (size_t)head_dim);
+}
+#endif
+
+/* Short sequences (a question) take the AVX-512 path, whose scores fit one or two registers. */
+static int attention_is_short(int valid, int head_dim) {
+    return valid <= 32 && head_dim % 16 == 0 && head_dim <= 64;
+}
+
 size_t rl_attention_scratch_size(int valid, int head_dim) {
-    return (size_t)head_dim * (size_t)valid + (size_t)valid + 8;
+    size_t general = (size_t)head_dim * (size_t)valid + (size_t)valid + 8;
+    size_t short_path = attention_is_short(valid, head_dim) ? (size_t)head_dim * (size_t)((valid + 15) / 16 * 16) : 0;
+    return general > short_path ? general : short_path;
 }
 
 void rl_attention_head(const float *qkv, int valid, int seq, int hidden, int head, int head_dim, float *out,
                        float *scratch) {
 #if RL_X86
-    static int use_avx2 = -1;
+    static int use_avx2 = -1, use_avx512 = -1;
     if (use_avx2 < 0) use_avx2 = rl_has_avx2_fma();
+    if (use_avx512 < 0) use_avx512 = rl_has_avx512();
+    if (use_avx512 && valid > 0 && attention_is_short(valid, head_dim)) {
+        attention_short_avx512(qkv, valid, seq, hidden, head, head_dim, out, scratch);
+        return;
+    }
     if (use_avx2) {
         attention_avx2(qkv, valid, seq, hidden, head, head_dim, out, scratch);
         return;

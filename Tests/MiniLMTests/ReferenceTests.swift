@@ -123,6 +123,68 @@ import Testing
     }
 }
 
+extension KernelTests {
+    /// Attention of every head against softmax(QK^T / sqrt(d)) V in doubles: short sequences take the AVX-512
+    /// path (on CPUs that have it), longer ones the general path, and both head sizes it handles are covered.
+    @Test(arguments: [1, 5, 12, 16, 17, 32, 33, 47], [32, 64])
+    func attentionMatchesNaive(valid: Int, headDimension: Int) {
+        let hidden = 128
+        let heads = hidden / headDimension
+        let width = 3 * hidden
+        var generator = SystemRandomNumberGenerator()
+        let qkv = (0..<(valid * width)).map { _ in Float.random(in: -2...2, using: &generator) }
+        var out = [Float](repeating: .nan, count: valid * hidden)
+        var scratch = [Float](repeating: .nan, count: rl_attention_scratch_size(Int32(valid), Int32(headDimension)))
+        for head in 0..<heads {
+            rl_attention_head(qkv, Int32(valid), Int32(valid), Int32(hidden), Int32(head), Int32(headDimension), &out, &scratch)
+        }
+        let scale = 1 / Double(headDimension).squareRoot()
+        for head in 0..<heads {
+            let offset = head * headDimension
+            for i in 0..<valid {
+                let scores = (0..<valid).map { j in
+                    (0..<headDimension).reduce(0.0) { $0 + Double(qkv[i * width + offset + $1]) * Double(qkv[j * width + hidden + offset + $1]) } * scale
+                }
+                let top = scores.max()!
+                let weights = scores.map { Foundation.exp($0 - top) }
+                let total = weights.reduce(0, +)
+                for t in 0..<headDimension {
+                    let expected = (0..<valid).reduce(0.0) { $0 + weights[$1] / total * Double(qkv[$1 * width + 2 * hidden + offset + t]) }
+                    #expect(abs(Double(out[i * hidden + offset + t]) - expected) < 1e-5, "valid \(valid), head \(head), row \(i), \(t)")
+                }
+            }
+        }
+    }
+
+    /// LayerNorm(x + residual) against doubles, on the vector path (d a multiple of 8) and the portable one.
+    @Test(arguments: [384, 20, 13])
+    func residualLayerNormMatchesNaive(dimension: Int) {
+        let rows = 3
+        var generator = SystemRandomNumberGenerator()
+        let input = (0..<(rows * dimension)).map { _ in Float.random(in: -3...3, using: &generator) }
+        let residual = (0..<(rows * dimension)).map { _ in Float.random(in: -3...3, using: &generator) }
+        let gamma = (0..<dimension).map { _ in Float.random(in: 0.5...1.5, using: &generator) }
+        let beta = (0..<dimension).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+        for withResidual in [true, false] {
+            var x = input
+            if withResidual {
+                rl_residual_layernorm(&x, residual, Int32(rows), Int32(dimension), gamma, beta, 1e-12)
+            } else {
+                rl_residual_layernorm(&x, nil, Int32(rows), Int32(dimension), gamma, beta, 1e-12)
+            }
+            for i in 0..<rows {
+                let row = (0..<dimension).map { Double(input[i * dimension + $0]) + (withResidual ? Double(residual[i * dimension + $0]) : 0) }
+                let mean = row.reduce(0, +) / Double(dimension)
+                let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(dimension)
+                for j in 0..<dimension {
+                    let expected = (row[j] - mean) / (variance + 1e-12).squareRoot() * Double(gamma[j]) + Double(beta[j])
+                    #expect(abs(Double(x[i * dimension + j]) - expected) < 1e-4, "residual \(withResidual), row \(i), \(j)")
+                }
+            }
+        }
+    }
+}
+
 @Suite struct ConcurrencyTests {
     @Test func concurrentCallersGetTheSameVectorsAsSequentialOnes() async throws {
         let embedder = try ReferenceTests.embedder.get()

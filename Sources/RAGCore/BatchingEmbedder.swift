@@ -4,7 +4,9 @@ import Synchronization
 /// Triton's dynamic batcher): requests that arrive while a forward pass runs are embedded together in the
 /// next one, up to `maxBatchSize` texts. A request that finds the embedder idle starts at once, so a lone
 /// question waits for no company; `maxWait` (0 by default) lets a batch that is not full wait that long
-/// for more. Requests are never split, and each batch holds one `EmbeddingKind`.
+/// for more. Requests are never split, and each batch holds one `EmbeddingKind`. Up to
+/// `maxConcurrentBatches` batches run at once (an in-process model with a core per pass, or a remote one),
+/// so a request that arrives while every one of them runs waits for the first to finish.
 public final class BatchingEmbedder: Embedder {
     public let inner: any Embedder
     public let maxBatchSize: Int

@@ -3,10 +3,9 @@ import RAGCore
 
 /// Settings of the Retriever role. Each property's default is written here once; `Settings` documents it.
 public struct RetrieverConfiguration: Sendable {
-    /// `RAGLINE_RETRIEVER_CONCURRENCY`: questions processed at once per instance. As many as two embedding
-    /// batches hold (2 x `RAGLINE_EMBED_BATCH_MAX_SIZE`), so that questions waiting for the embedder fill its
-    /// next passes: under 64 concurrent chats 64 answered 11% more questions a second than 32, and 32 8-13%
-    /// more than 8 (BENCHMARKS.md).
+    /// `RAGLINE_RETRIEVER_CONCURRENCY`: questions processed at once per instance. Enough that the questions
+    /// waiting for the embedder fill its next passes while the current ones run: under 64 concurrent chats 64
+    /// answered 11% more questions a second than 32, and 32 8-13% more than 8 (BENCHMARKS.md).
     public var concurrency = 64
     /// `RAGLINE_ADMIN_PORT`: `/healthz`, `/readyz` and `/metrics` (0 turns it off).
     public var adminPort = 9101
@@ -23,7 +22,7 @@ public struct RetrieverConfiguration: Sendable {
 }
 
 extension Settings {
-    public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "\(RetrieverConfiguration.default.concurrency)", roles: "retriever", "Questions processed at once per instance; as many as two embedding batches hold, so that the questions waiting for the embedder fill its next passes.")
+    public static let retrieverConcurrency = Setting("ragline.retriever.concurrency", default: "\(RetrieverConfiguration.default.concurrency)", roles: "retriever", "Questions processed at once per instance; enough that the questions waiting for the embedder fill its next passes while the current ones run.")
 }
 
 extension RetrieverConfiguration: ConfigurationSection {

@@ -98,25 +98,22 @@ fi
 "$ragline" bench load --url "$url" --mode async --rates "${ASYNC_RATES:-1000,2000,4000}" --duration "$duration" --warmup "$warmup" "$@"
 
 # The embedder alone, in the same run: the throughput the pipeline's answers/s compare with (issue 14 asks for
-# at least 0.8x of its one-thread batches of short questions at 64 connections), on the file's short questions
-# and on the same questions with a number like wrk's (the texts the pipeline embedded).
+# at least 0.8x of its one-thread batches of short questions at 64 connections), on the file's short questions,
+# on the same questions with a number like wrk's, and on real questions as wrk sent them (the texts the
+# pipeline embedded). One texts file per set: the file's passages, and the set's questions.
 kill -TERM "$dev" 2>/dev/null || true
 wait "$dev" 2>/dev/null || true
-python3 - "$work/numbered-texts.json" <<'PY'
+python3 - "$work" ${real_questions:+"$real_questions"} <<'PY'
 import json, sys
-texts = json.load(open("benchmarks/embed-texts.json"))
-texts["questions"] = [f"{question} 5551{index + 1000}" for index, question in enumerate(texts["questions"])]
-json.dump(texts, open(sys.argv[1], "w"))
+work, real = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+base = json.load(open("benchmarks/embed-texts.json"))
+sets = {"numbered-texts.json": [f"{question} 5551{index + 1000}" for index, question in enumerate(base["questions"])]}
+if real:
+    sets["real-texts.json"] = open(real).read().split("\n")[:640]
+for name, questions in sets.items():
+    json.dump(dict(base, questions=questions), open(f"{work}/{name}", "w"))
 PY
 echo
-if [ -n "$real_questions" ]; then
-    python3 - "$real_questions" "$work/real-texts.json" <<'PY'
-import json, sys
-texts = json.load(open("benchmarks/embed-texts.json"))
-texts["questions"] = open(sys.argv[1]).read().split("\n")[:640]
-json.dump(texts, open(sys.argv[2], "w"))
-PY
-fi
 echo "<!-- $ragline bench embed --threads 1, on benchmarks/embed-texts.json, on its questions numbered as wrk's and on 640 of the real questions (the same machine, right after, ragline dev stopped) -->"
 for texts in benchmarks/embed-texts.json "$work/numbered-texts.json" ${real_questions:+"$work/real-texts.json"}; do
     case "$texts" in

@@ -19,13 +19,21 @@ struct EmbeddingModelRecord: Sendable {
 
     /// The recorded model, or nil when there is none.
     func read() throws -> EmbeddingModel? {
-        let data: Data
+        try contents().map(decode)
+    }
+
+    /// The record's bytes, or nil when there is none.
+    func contents() throws -> Data? {
         do {
-            data = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
             throw EmbeddingModelError.unreadableRecord(url.path, directory: directory.path, reason: error)
         }
+    }
+
+    /// The model that the record's bytes `data` name.
+    func decode(_ data: Data) throws -> EmbeddingModel {
         do {
             return try JSONDecoder().decode(EmbeddingModel.self, from: data)
         } catch {

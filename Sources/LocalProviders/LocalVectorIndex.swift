@@ -4,8 +4,8 @@ import RAGCore
 /// The embedded vector index: exact cosine search over every stored vector, one file per namespace under
 /// `$RAGLINE_DATA_DIR/index`, so a restart keeps the knowledge.
 ///
-/// Files are replaced atomically on every change, and each read checks their modification time, so a
-/// Retriever process sees what an IngestWorker process wrote.
+/// Files are replaced atomically on every change, and each read checks their stamp (inode, size and times),
+/// so a Retriever process sees what an IngestWorker process wrote.
 ///
 /// The directory also records the embedding model of its vectors (`EmbeddingModelRecord`), so that vectors
 /// of two models never mix: an index bound to its embedder (`init(directory:model:)` or `bind`) refuses
@@ -32,7 +32,7 @@ public actor LocalVectorIndex: VectorIndex {
 
     private struct LoadedNamespace {
         var entries: [String: StoredEntry]
-        var modified: Date?
+        var stamp: FileStamp?
     }
 
     /// Only the vectors of a namespace file, to learn their dimension.
@@ -44,6 +44,9 @@ public actor LocalVectorIndex: VectorIndex {
     private let directory: URL
     private let record: EmbeddingModelRecord
     private var namespacesByName: [String: LoadedNamespace] = [:]
+    /// The record's bytes and the model they name, as last read: the record is read on every query, and
+    /// decoded only when its bytes change.
+    private var lastRecord: (bytes: Data, model: EmbeddingModel)?
     /// The model of the embedder this index serves, once bound.
     public private(set) var boundModel: EmbeddingModel?
 
@@ -98,19 +101,23 @@ public actor LocalVectorIndex: VectorIndex {
         }
         let target = VectorMath.normalized(vector)
         let names = try namespace.map { [$0] } ?? namespaces()
-        var matches: [RetrievedMatch] = []
-        for name in names {
-            let loaded = try load(name)
-            for (vectorID, entry) in loaded.entries where entry.vector.count == target.count {
-                matches.append(RetrievedMatch(
-                    id: entry.id, namespace: name, score: Double(VectorMath.dot(target, entry.vector)), question: entry.question,
-                    answer: entry.answer, context: entry.context, source: entry.source,
-                    vectorID: vectorID, matchedQuestion: entry.matchedQuestion
-                ))
+        let loaded = try names.map { try load($0) }
+        // Scores first, matches only for the kept ones: a match copies five texts.
+        var scored: [(score: Double, namespace: Int, vectorID: String)] = []
+        for (position, namespace) in loaded.enumerated() {
+            for (vectorID, entry) in namespace.entries where entry.vector.count == target.count {
+                scored.append((Double(VectorMath.dot(target, entry.vector)), position, vectorID))
             }
         }
-        matches.sort { $0.score != $1.score ? $0.score > $1.score : ($0.namespace, $0.vectorID ?? $0.id) < ($1.namespace, $1.vectorID ?? $1.id) }
-        return Array(matches.prefix(topK))
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : (names[$0.namespace], $0.vectorID) < (names[$1.namespace], $1.vectorID) }
+        return scored.prefix(max(0, topK)).compactMap { kept in
+            guard let entry = loaded[kept.namespace].entries[kept.vectorID] else { return nil }
+            return RetrievedMatch(
+                id: entry.id, namespace: names[kept.namespace], score: kept.score, question: entry.question,
+                answer: entry.answer, context: entry.context, source: entry.source,
+                vectorID: kept.vectorID, matchedQuestion: entry.matchedQuestion
+            )
+        }
     }
 
     @discardableResult
@@ -171,15 +178,15 @@ public actor LocalVectorIndex: VectorIndex {
 
     private func load(_ namespace: String) throws -> LoadedNamespace {
         let url = fileURL(namespace)
-        let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
-        if let cached = namespacesByName[namespace], cached.modified == modified { return cached }
-        guard modified != nil else {
-            let empty = LoadedNamespace(entries: [:], modified: nil)
+        let stamp = FileStamp(path: url.path)
+        if let cached = namespacesByName[namespace], cached.stamp == stamp { return cached }
+        guard stamp != nil else {
+            let empty = LoadedNamespace(entries: [:], stamp: nil)
             namespacesByName[namespace] = empty
             return empty
         }
         let file = try JSONDecoder().decode(NamespaceFile.self, from: Data(contentsOf: url))
-        let loaded = LoadedNamespace(entries: Dictionary(file.entries.map { ($0.vectorID ?? $0.id, $0) }, uniquingKeysWith: { _, last in last }), modified: modified)
+        let loaded = LoadedNamespace(entries: Dictionary(file.entries.map { ($0.vectorID ?? $0.id, $0) }, uniquingKeysWith: { _, last in last }), stamp: stamp)
         namespacesByName[namespace] = loaded
         return loaded
     }
@@ -189,11 +196,11 @@ public actor LocalVectorIndex: VectorIndex {
         var loaded = loaded
         if loaded.entries.isEmpty {
             try? FileManager.default.removeItem(at: url)
-            loaded.modified = nil
+            loaded.stamp = nil
         } else {
             let file = NamespaceFile(namespace: namespace, entries: loaded.entries.sorted { $0.key < $1.key }.map(\.value))
             try JSONEncoder().encode(file).write(to: url, options: .atomic)
-            loaded.modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+            loaded.stamp = FileStamp(path: url.path)
         }
         namespacesByName[namespace] = loaded
     }
@@ -234,9 +241,16 @@ public actor LocalVectorIndex: VectorIndex {
     }
 
     /// The recorded model, read on every call: a tiny file, and a directory replaced within the same clock
-    /// tick would fool a check of its modification time.
+    /// tick would fool a check of its modification time. Its bytes are decoded only when they change.
     private func currentRecord() throws -> EmbeddingModel? {
-        try record.read()
+        guard let bytes = try record.contents() else {
+            lastRecord = nil
+            return nil
+        }
+        if let lastRecord, lastRecord.bytes == bytes { return lastRecord.model }
+        let model = try record.decode(bytes)
+        lastRecord = (bytes, model)
+        return model
     }
 
     /// The dimension of a stored vector, or nil when the index holds none.

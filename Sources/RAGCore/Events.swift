@@ -276,7 +276,10 @@ public enum EventCoding {
         return RFC3339Milliseconds.string(from: date) ?? date.formatted(millisecondStyle)
     }
 
+    /// Every record's `ce_time` header is parsed, so the text `formatDate` writes takes a byte path (the
+    /// style's parse was 0.3% of a loaded pipeline's samples); any other RFC 3339 text goes to the style.
     public static func parseDate(_ text: String) -> Date? {
+        if let date = RFC3339Milliseconds.date(from: text) { return date }
         if let date = try? millisecondStyle.parse(text) { return date }
         return try? secondStyle.parse(text)
     }

@@ -73,6 +73,55 @@ enum RFC3339Milliseconds {
         }
     }
 
+    /// The date of `text` when it is exactly what `string(from:)` writes (`yyyy-MM-ddTHH:mm:ss.SSSZ`, a valid
+    /// date and time, years 1601 to 9999), computed as `Date.ISO8601FormatStyle`'s parse computes it
+    /// (swift-foundation's `_CalendarGregorian.date(from:inTimeZone:)`: the seconds of the day plus the
+    /// nanoseconds over 10⁹, added to the day's start). Nil for any other text: the caller uses the style.
+    static func date(from text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+                  bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z")
+            else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for byte in bytes[range] {
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                    value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+                  let minute = number(14..<16), let second = number(17..<19), let millisecond = number(20..<23),
+                  (1601...9999).contains(year), (1...12).contains(month), day >= 1, day <= daysInMonth(month, year: year),
+                  hour < 24, minute < 60, second < 60
+            else { return nil }
+            let unixDay = unixDay(year: year, month: month, day: day)
+            let secondsInDay = Double(hour) * 3600 + Double(minute) * 60 + Double(second) + Double(millisecond * 1_000_000) / 1_000_000_000
+            // Exact: the day's start is a whole number of seconds well inside Double's integer range.
+            let dayStart = Double((unixDay - referenceDateUnixDay) * 86_400)
+            return Date(timeIntervalSinceReferenceDate: dayStart + secondsInDay)
+        }
+    }
+
+    static func daysInMonth(_ month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The day counted from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    static func unixDay(year: Int, month: Int, day: Int) -> Int {
+        let year = month <= 2 ? year - 1 : year
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400                                                      // 0...399
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1          // 0...365, from March 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear          // 0...146096
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     /// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's
     /// `civil_from_days`, http://howardhinnant.github.io/date_algorithms.html).
     static func civilDate(unixDay: Int) -> (year: Int, month: Int, day: Int) {

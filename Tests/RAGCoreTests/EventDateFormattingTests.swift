@@ -143,6 +143,68 @@ import Testing
         #expect(civil(2_932_896) == "9999-12-31")
     }
 
+    // MARK: Parsing: `RFC3339Milliseconds.date(from:)` must give the very `Date` the style's parse gives.
+
+    /// The texts (at most 10) whose fast parse is not bit for bit the style's, or that the fast path left to
+    /// the style.
+    static func parseMismatches(_ texts: [String]) -> [String] {
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var found: [String] = []
+        for text in texts {
+            let expected = try? style.parse(text)
+            let fast = RFC3339Milliseconds.date(from: text)
+            if fast == nil || fast?.timeIntervalSinceReferenceDate.bitPattern != expected?.timeIntervalSinceReferenceDate.bitPattern
+                || EventCoding.parseDate(text) != expected {
+                found.append("\(text): fast \(fast?.timeIntervalSinceReferenceDate.description ?? "none"), style \(expected?.timeIntervalSinceReferenceDate.description ?? "none")")
+                if found.count == 10 { break }
+            }
+        }
+        return found
+    }
+
+    @Test func parsesRandomMillisecondTextsAsTheStyleDoes() {
+        var random = SeededGenerator(seed: 4)
+        let recent = (0..<100_000).map { _ in
+            EventCoding.formatDate(Date(timeIntervalSince1970: Double(Int64.random(in: 0..<Int64(Self.unix2100 * 1000), using: &random)) / 1000))
+        }
+        #expect(Self.parseMismatches(recent) == [])
+        let anyYear = (0..<50_000).map { _ in
+            EventCoding.formatDate(Date(timeIntervalSinceReferenceDate: Double.random(in: RFC3339Milliseconds.lowerBound..<(RFC3339Milliseconds.upperBound - 1), using: &random)))
+        }
+        #expect(Self.parseMismatches(anyYear) == [])
+        #expect(Self.parseMismatches(["1601-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "2000-02-29T12:00:00.500Z", "2100-02-28T23:59:59.999Z"]) == [])
+    }
+
+    @Test func parsesEveryDayFrom1601To9999AsTheStyleDoes() {
+        var texts: [String] = []
+        func digits(_ value: Int, _ count: Int) -> String {
+            String(repeating: "0", count: max(0, count - String(value).count)) + String(value)
+        }
+        // Every 61st day of the whole range, and every day from 1999 to 2100.
+        for unixDay in -134_774...2_932_896 where unixDay % 61 == 0 || (10_500...47_600).contains(unixDay) {
+            let (year, month, day) = RFC3339Milliseconds.civilDate(unixDay: unixDay)
+            #expect(RFC3339Milliseconds.unixDay(year: year, month: month, day: day) == unixDay)
+            texts.append("\(digits(year, 4))-\(digits(month, 2))-\(digits(day, 2))T23:59:59.999Z")
+        }
+        #expect(Self.parseMismatches(texts) == [])
+    }
+
+    /// Anything but the exact text `formatDate` writes of a valid date goes to the style, which still reads
+    /// the RFC 3339 forms it reads.
+    @Test func leavesOtherTextsToTheStyle() throws {
+        for text in [
+            "2024-02-30T00:00:00.000Z", "2023-02-29T00:00:00.000Z", "2024-13-01T00:00:00.000Z", "2024-00-01T00:00:00.000Z",
+            "2024-01-01T24:00:00.000Z", "2024-01-01T00:60:00.000Z", "2024-01-01T00:00:60.000Z", "1600-12-31T23:59:59.999Z",
+            "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.000+01:00", "2024-01-01T00:00:00.0000Z", "2024-01-01t00:00:00.000Z",
+            "2024-01-01T00:00:00.00aZ", "",
+        ] {
+            #expect(RFC3339Milliseconds.date(from: text) == nil, "\(text)")
+        }
+        #expect(EventCoding.parseDate("2024-01-01T00:00:00Z") == Date(timeIntervalSince1970: 1_704_067_200))
+        #expect(EventCoding.parseDate("2024-01-01T01:00:00.250+01:00") == Date(timeIntervalSince1970: 1_704_067_200.25))
+        #expect(EventCoding.parseDate("not a date") == nil)
+    }
+
     /// The shared encoder writes what a new one writes, also when many tasks use it at once.
     @Test func sharedEncoderMatchesANewOneUnderConcurrentUse() async throws {
         let asked = QuestionAsked(

@@ -90,4 +90,24 @@ import Testing
         #expect(TraceParent(parsing: "00-00000000000000000000000000000000-00f067aa0ba902b7-01") == nil)
         #expect(TraceParent(parsing: "garbage") == nil)
     }
+
+    @Test func traceParentIsReadByteForByte() throws {
+        let upper = try #require(TraceParent(parsing: "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01"))
+        #expect(upper.traceID == "4bf92f3577b34da6a3ce929d0e0e4736" && upper.parentID == "00f067aa0ba902b7" && upper.flags == "01")
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        #expect(TraceParent(parsing: valid)?.description == valid)
+        for invalid in [
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // another version
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01", // trace id one digit short
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b70-1", // a dash out of place
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-", // trailing bytes
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", // not hex
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", // zero parent id
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x", // flags not hex
+            "00-4bf92f3577b34da6a3ce929d0e0e473é-00f067aa0ba902b7-01", // not ASCII
+            "",
+        ] {
+            #expect(TraceParent(parsing: invalid) == nil, "\(invalid)")
+        }
+    }
 }

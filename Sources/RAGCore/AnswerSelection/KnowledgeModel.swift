@@ -50,16 +50,19 @@ public struct LexicalStatistics: Sendable, Hashable, Codable {
         self.documentFrequency = documentFrequency
     }
 
-    /// BM25 (k1 = 1.5, b = 0.75) of a document's terms for a query's terms.
+    /// BM25 (k1 = 1.5, b = 0.75) of a document's terms for a query's terms, each distinct query term once, in
+    /// the query's order.
+    ///
+    /// Every question scores every candidate, and both are a handful of words: counting by comparison
+    /// costs less than hashing them into a dictionary and a set.
     public func bm25(query: [String], document: [String]) -> Double {
         guard documentCount > 0, !document.isEmpty else { return 0 }
-        var frequencies: [String: Int] = [:]
-        for term in document { frequencies[term, default: 0] += 1 }
         let k1 = 1.5, b = 0.75
         let lengthNorm = 1 - b + b * Double(document.count) / max(averageLength, 1)
         var score = 0.0
-        for term in Set(query) {
-            guard let frequency = frequencies[term] else { continue }
+        for (position, term) in query.enumerated() where !query[..<position].contains(term) {
+            let frequency = document.reduce(0) { $1 == term ? $0 + 1 : $0 }
+            guard frequency > 0 else { continue }
             let df = Double(documentFrequency[term] ?? 0)
             let idf = log(1 + (Double(documentCount) - df + 0.5) / (df + 0.5))
             let tf = Double(frequency)

@@ -116,6 +116,29 @@ enum Space {
         #expect(ranked.last?.lexical == 0)
     }
 
+    /// BM25 by the textbook: term frequencies in a dictionary, each distinct query term once.
+    @Test func bm25IsTheTextbookFormula() {
+        let statistics = LexicalStatistics(documentCount: 40, averageLength: 6.5, documentFrequency: ["train": 12, "ticket": 3, "bike": 1, "refund": 7])
+        func textbook(_ query: [String], _ document: [String]) -> Double {
+            guard !document.isEmpty else { return 0 }
+            let frequencies = Dictionary(document.map { ($0, 1) }, uniquingKeysWith: +)
+            let lengthNorm = 1 - 0.75 + 0.75 * Double(document.count) / 6.5
+            return Set(query).reduce(0.0) { score, term in
+                guard let tf = frequencies[term].map(Double.init) else { return score }
+                let df = Double(statistics.documentFrequency[term] ?? 0)
+                return score + log(1 + (40 - df + 0.5) / (df + 0.5)) * tf * 2.5 / (tf + 1.5 * lengthNorm)
+            }
+        }
+        let vocabulary = ["train", "ticket", "bike", "refund", "unseen", "late"]
+        var random = SeededGenerator(seed: 7)
+        for _ in 0..<500 {
+            let query = (0..<Int.random(in: 0...6, using: &random)).map { _ in vocabulary.randomElement(using: &random)! }
+            let document = (0..<Int.random(in: 0...12, using: &random)).map { _ in vocabulary.randomElement(using: &random)! }
+            #expect(abs(statistics.bm25(query: query, document: document) - textbook(query, document)) < 1e-9, "\(query) \(document)")
+        }
+        #expect(statistics.bm25(query: ["train", "train"], document: ["train"]) == statistics.bm25(query: ["train"], document: ["train"]))
+    }
+
     @Test func hubnessLowersEntriesCloseToEverything() {
         let model = KnowledgeModel(
             namespace: "n", embeddingModel: "m", builtAt: Date(), groupSizes: [:], lexical: .init(documentCount: 0, averageLength: 0, documentFrequency: [:]),

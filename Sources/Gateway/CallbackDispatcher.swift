@@ -49,7 +49,10 @@ struct CallbackDispatcher: Sendable {
     }
 
     func handle(_ message: KafkaConsumerMessage, clients: CallbackClients) async throws {
-        guard case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady),
+        // Every answer comes by here, and most have no callback: only where it goes is read first.
+        guard case .success(let target) = IncomingEvent<AnswerReady.CallbackTarget>.decode(message, expectedType: EventTypes.answerReady),
+              target.payload.callbackURL != nil,
+              case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady),
               let target = event.payload.callbackURL, let url = URL(string: target), let host = url.host
         else { return }
         let answer = event.payload

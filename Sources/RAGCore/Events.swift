@@ -227,6 +227,20 @@ public struct AnswerReady: Sendable, Hashable, Codable {
         case schemaVersion = "schema_version", id, status, answer, references, model
         case askedAt = "asked_at", answeredAt = "answered_at", callbackURL = "callback_url", timings, usage, error, diagnostics, cached
     }
+
+    /// Where an answer's callback goes, and nothing else of it: what the gateways' callback consumer reads of
+    /// every answer, before it decodes in full the few that have a callback (the whole answer, with its
+    /// references and diagnostics, costs several times more to decode).
+    public struct CallbackTarget: Sendable, Hashable, Decodable {
+        public var id: String
+        public var callbackURL: String?
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnswerReady.CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            callbackURL = try container.decodeIfPresent(String.self, forKey: .callbackURL)
+        }
+    }
 }
 
 /// JSON coding shared by every event: RFC 3339 dates with milliseconds.

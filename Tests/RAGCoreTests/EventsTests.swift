@@ -44,6 +44,16 @@ import Testing
         #expect((answer.timings.pipelineMilliseconds ?? 0) > 30_000)
     }
 
+    @Test func anAnswersCallbackTargetIsReadWithoutTheRest() throws {
+        var withCallback = AnswerReady.unanswered(asked, status: .failed, reason: "broken")
+        let target = try EventCoding.decode(AnswerReady.CallbackTarget.self, from: EventCoding.encode(withCallback))
+        #expect(target.id == "q1" && target.callbackURL == "https://example.com/hook")
+        withCallback.callbackURL = nil
+        let none = try EventCoding.decode(AnswerReady.CallbackTarget.self, from: EventCoding.encode(withCallback))
+        #expect(none.id == "q1" && none.callbackURL == nil)
+        #expect(throws: DecodingError.self) { try EventCoding.decode(AnswerReady.CallbackTarget.self, from: Data(#"{"callback_url":"https://x"}"#.utf8)) }
+    }
+
     @Test func envelopeHeadersRoundTrip() throws {
         let trace = TraceParent.random()
         let envelope = EventEnvelope(type: EventTypes.questionAsked, source: "/ragline/gateway", subject: "q1", traceParent: trace)

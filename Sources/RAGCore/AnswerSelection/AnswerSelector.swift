@@ -68,44 +68,48 @@ public struct AnswerSelector: Sendable {
             var key: String
             var members: [(match: RetrievedMatch, adjusted: Double, lexical: Double)] = []
         }
-        var groups: [String: Group] = [:]
-        var order: [String] = []
+        // Groups in the order of their best candidate; each candidate's key is hashed once.
+        var groups: [Group] = []
+        var groupOfID: [String: Int] = [:]
         for (position, candidate) in candidates.enumerated() {
             let key = LexicalTerms.answerGroupKey(candidate.answer)
             let id = candidate.namespace + "\u{1F}" + key
             let hubness = Double(models[candidate.namespace]?.hubness[candidate.vectorID ?? candidate.id] ?? 0)
             let normalisedLexical = bestLexical > 0 ? lexical[position] / bestLexical : 0
             let adjusted = candidate.score - scoring.hubnessWeight / 2 * hubness + scoring.lexicalWeight * normalisedLexical
-            if groups[id] == nil {
-                groups[id] = Group(namespace: candidate.namespace, key: key)
-                order.append(id)
+            let index: Int
+            if let known = groupOfID[id] {
+                index = known
+            } else {
+                index = groups.count
+                groupOfID[id] = index
+                groups.append(Group(namespace: candidate.namespace, key: key))
             }
-            groups[id]!.members.append((candidate, adjusted, normalisedLexical))
+            groups[index].members.append((candidate, adjusted, normalisedLexical))
         }
 
         // The classifier's term counts only when it can speak for every candidate: one namespace (softmaxes of
         // different namespaces do not compare), and every candidate group known to it (an answer added since
         // the last fit, or a namespace without a classifier, would otherwise win by default).
-        var logProbabilities: [String: [String: Double]] = [:]
-        let namespaces = Set(candidates.map(\.namespace))
-        if namespaces.count == 1, let namespace = namespaces.first, let classifier = models[namespace]?.classifier {
+        var logProbabilities: [Double?] = Array(repeating: nil, count: groups.count)
+        let namespace = candidates[0].namespace
+        if candidates.allSatisfy({ $0.namespace == namespace }), let classifier = models[namespace]?.classifier {
             let values = classifier.logProbabilities(query)
             if values.count == classifier.groups.count {
-                let known = Dictionary(uniqueKeysWithValues: zip(classifier.groups, values))
-                if groups.values.allSatisfy({ known[$0.key] != nil }) { logProbabilities[namespace] = known }
+                let positions = groups.map { classifier.position(of: $0.key) }
+                if positions.allSatisfy({ $0 != nil }) { logProbabilities = positions.map { values[$0!] } }
             }
         }
 
         let temperature = scoring.temperature
         var scored: [ScoredAnswer] = []
-        for id in order {
-            let group = groups[id]!
+        for (index, group) in groups.enumerated() {
             let size = max(models[group.namespace]?.groupSizes[group.key] ?? 0, group.members.count)
             let top = group.members.map(\.adjusted).max()!
             let sum = group.members.reduce(0.0) { $0 + exp(($1.adjusted - top) / temperature) }
             var score = top + temperature * log(sum / Double(size))
             var probability: Double?
-            if let logP = logProbabilities[group.namespace]?[group.key] {
+            if let logP = logProbabilities[index] {
                 score += scoring.classifierWeight * logP
                 probability = exp(logP)
             }

@@ -79,16 +79,32 @@ public struct LexicalStatistics: Sendable, Hashable, Codable {
 /// Multinomial logistic regression from a question's vector to its answer group, fitted on the entries'
 /// own vectors. Weights are row-major, one row of `dimensions` per group.
 public struct AnswerClassifier: Sendable, Hashable, Codable {
-    public var groups: [String]
+    public var groups: [String] {
+        didSet { positions = Self.positions(of: groups) }
+    }
     public var dimensions: Int
     public var weights: [Float]
     public var bias: [Float]
+    /// Each group's position in `groups`, made once with them: every question looks up its candidates'
+    /// groups, and hashing every group's answer per question grows with the namespace.
+    private var positions: [String: Int]
 
     public init(groups: [String], dimensions: Int, weights: [Float], bias: [Float]) {
         self.groups = groups
         self.dimensions = dimensions
         self.weights = weights
         self.bias = bias
+        self.positions = Self.positions(of: groups)
+    }
+
+    /// The position of the group `key` in `groups` (and in `logProbabilities`), or nil if the classifier does
+    /// not know it.
+    public func position(of key: String) -> Int? {
+        positions[key]
+    }
+
+    private static func positions(of groups: [String]) -> [String: Int] {
+        Dictionary(groups.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     enum CodingKeys: String, CodingKey { case groups, dimensions, weights, bias }
@@ -108,6 +124,7 @@ public struct AnswerClassifier: Sendable, Hashable, Codable {
         weights = data.withUnsafeBytes { raw in
             (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         }
+        positions = Self.positions(of: groups)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -8,6 +8,9 @@ public enum LexicalTerms {
         "will", "with", "you", "your", "we", "our", "this", "that", "there", "have", "has", "get", "am",
     ]
 
+    /// The longest stop word, in bytes: a longer word is not looked up (nor hashed).
+    static let longestStopWord = stopWords.map(\.utf8.count).max() ?? 0
+
     /// Lower-cased letter-and-digit runs, stop words removed.
     ///
     /// Every question scores every candidate's text this way, so ASCII text (nearly all of it) takes a byte
@@ -25,7 +28,7 @@ public enum LexicalTerms {
         func flush() {
             guard !word.isEmpty else { return }
             let term = String(decoding: word, as: UTF8.self)
-            if !stopWords.contains(term) { terms.append(term) }
+            if word.count > longestStopWord || !stopWords.contains(term) { terms.append(term) }
             word.removeAll(keepingCapacity: true)
         }
         for byte in bytes {

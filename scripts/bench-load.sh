@@ -4,7 +4,9 @@
 # in the same run, then POST /v1/questions (the front door only) at ASYNC_RATES last, since the questions
 # it queues keep the pipeline busy after it returns. Builds nothing: it runs RAGLINE_BINARY (default
 # .build/release/ragline). Extra arguments go to both `ragline bench load` runs (e.g. --json, --questions
-# repeated). DURATION and WARMUP are seconds per rate; WRK_DURATION is wrk's -d.
+# repeated). DURATION and WARMUP are seconds per rate; WRK_DURATION is wrk's -d. WRK_ONLY=1 stops after wrk
+# (no open loop, no embedder alone): to compare two binaries, call it for each in turn, a fresh `ragline dev`
+# every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ragline=${RAGLINE_BINARY:-.build/release/ragline}
@@ -92,6 +94,7 @@ if command -v wrk >/dev/null 2>&1; then
     done
     unset WRK_QUESTIONS_FILE
 fi
+[ "${WRK_ONLY:-}" = 1 ] && exit 0
 # After wrk: open-loop load past saturation leaves questions queued, which would slow a closed loop after it.
 "$ragline" bench load --url "$url" --mode sync --rates "${SYNC_RATES:-100,200,300,400}" --duration "$duration" --warmup "$warmup" "$@"
 

@@ -50,8 +50,8 @@ struct CallbackDispatcher: Sendable {
 
     func handle(_ message: KafkaConsumerMessage, clients: CallbackClients) async throws {
         // Every answer comes by here, and most have no callback: only where it goes is read first.
-        guard case .success(let target) = IncomingEvent<AnswerReady.CallbackTarget>.decode(message, expectedType: EventTypes.answerReady),
-              target.payload.callbackURL != nil,
+        guard case .success(let callback) = IncomingEvent<AnswerReady.CallbackTarget>.decode(message, expectedType: EventTypes.answerReady),
+              callback.payload.callbackURL != nil,
               case .success(let event) = IncomingEvent<AnswerReady>.decode(message, expectedType: EventTypes.answerReady),
               let target = event.payload.callbackURL, let url = URL(string: target), let host = url.host
         else { return }
